@@ -1,0 +1,203 @@
+"""Shared bricks for the model zoo: a convolution stack, an LSTM encoder, DLinear's decomposition.
+
+Dimension letters used in the shape comments:
+    B  batch size
+    T  time steps of the input window
+    T' time steps left after pooling
+    F  input features (channels of the series)
+    C  convolution filters
+    H  LSTM hidden size
+    D  LSTM directions (1, or 2 when bidirectional)
+
+Every brick takes and returns batch-first sequences (B, T, features), the layout the models use.
+The bricks validate the hyperparameters they receive, under the same names the models expose,
+so an error names the argument the user actually passed.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ACTIVATIONS = ("relu", "gelu")
+
+
+# -----------------------------------------------------------------------------
+# argument checks, shared by every model constructor
+
+
+def check_positive_int(name: str, value, fix: str) -> None:
+    """Raise ValueError unless `value` is an int >= 1 (bools are rejected)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}. Fix: {fix}")
+
+
+def check_dropout(value) -> None:
+    """Raise ValueError unless `value` is a probability in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+        raise ValueError(
+            f"`dropout` must be a float in [0, 1). Received: dropout={value!r}. "
+            "Fix: pass e.g. dropout=0.1, or dropout=0.0 to switch it off."
+        )
+
+
+def check_choice(name: str, value, choices: tuple[str, ...]) -> None:
+    """Raise ValueError unless `value` is one of `choices`."""
+    if value not in choices:
+        raise ValueError(
+            f"`{name}` must be one of {', '.join(repr(c) for c in choices)}. "
+            f"Received: {name}={value!r}. Fix: pass {name}={choices[0]!r}."
+        )
+
+
+def check_bool(name: str, value) -> None:
+    """Raise ValueError unless `value` is a bool."""
+    if not isinstance(value, bool):
+        raise ValueError(f"`{name}` must be a bool. Received: {name}={value!r}. Fix: pass {name}=True or False.")
+
+
+def check_io(in_features, out_features, window) -> None:
+    """Check the three arguments every model shares; `window` may be None."""
+    check_positive_int("in_features", in_features, "pass the number of input channels, e.g. in_features=1 for a univariate series.")
+    check_positive_int("out_features", out_features, "pass the size of the output vector, e.g. out_features=horizon * targets.")
+    if window is not None:
+        check_positive_int("window", window, "pass the number of time steps per input window, or window=None.")
+
+
+# -----------------------------------------------------------------------------
+# bricks
+
+
+class ConvStack(nn.Module):
+    """`num_conv_layers` x [Conv1d (length kept) -> BatchNorm? -> ReLU/GELU -> MaxPool1d? -> Dropout].
+
+    (B, T, F) -> (B, T', C). Pooling uses ceil_mode so an odd T keeps its last (most recent) step,
+    and a pool is skipped when fewer than `pool` steps are left, so any T >= 1 works: T=8 with
+    two layers and pool=2 gives 8 -> 4 -> 2; T=1 stays 1.
+    With `pool_each_layer=False` a single pool follows the last layer instead (the classic
+    Conv-Conv-MaxPool front of a CNN-LSTM).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        *,
+        num_conv_layers: int = 2,
+        filters: int = 64,
+        kernel_size: int = 3,
+        pool: int = 2,
+        dropout: float = 0.1,
+        batch_norm: bool = True,
+        activation: str = "relu",
+        pool_each_layer: bool = True,
+    ):
+        super().__init__()
+        check_positive_int("num_conv_layers", num_conv_layers, "pass e.g. num_conv_layers=2.")
+        check_positive_int("filters", filters, "pass e.g. filters=64.")
+        check_positive_int("kernel_size", kernel_size, "pass e.g. kernel_size=3.")
+        check_positive_int("pool", pool, "pass e.g. pool=2, or pool=1 for no pooling.")
+        check_dropout(dropout)
+        check_bool("batch_norm", batch_norm)
+        check_choice("activation", activation, ACTIVATIONS)
+        self.pool = pool
+        self.pool_each_layer = pool_each_layer
+        self.output_size = filters
+        channels = [in_channels] + [filters] * num_conv_layers
+        # padding="same" keeps T for every kernel size (even ones are padded asymmetrically)
+        self.convs = nn.ModuleList(
+            nn.Conv1d(c_in, c_out, kernel_size, padding="same", bias=not batch_norm)
+            for c_in, c_out in zip(channels[:-1], channels[1:])
+        )
+        self.norms = nn.ModuleList(nn.BatchNorm1d(filters) if batch_norm else nn.Identity() for _ in self.convs)
+        self.act = nn.ReLU() if activation == "relu" else nn.GELU()
+        self.dropout = nn.Dropout(dropout)
+
+    def _maybe_pool(self, x: torch.Tensor) -> torch.Tensor:
+        if self.pool > 1 and x.size(-1) >= self.pool:
+            x = F.max_pool1d(x, self.pool, ceil_mode=True)  # (B, C, T) -> (B, C, ceil(T / pool))
+        return x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.transpose(1, 2)  # (B, T, F) -> (B, F, T): Conv1d wants channels first
+        last = len(self.convs) - 1
+        for i, (conv, norm) in enumerate(zip(self.convs, self.norms)):
+            x = self.act(norm(conv(x)))  # (B, C, T)
+            if self.pool_each_layer or i == last:
+                x = self._maybe_pool(x)  # (B, C, T')
+            x = self.dropout(x)
+        return x.transpose(1, 2)  # (B, T', C)
+
+
+class LSTMEncoder(nn.Module):
+    """Stacked, optionally bidirectional LSTM returning the whole sequence and a summary vector.
+
+    (B, T, F) -> output (B, T, H*D), summary (B, H*D).
+    The summary is the last step's output; when bidirectional it is the forward direction at the
+    last step concatenated with the backward direction at the first step (each has then seen the
+    whole window). Dropout acts between stacked layers, as in nn.LSTM.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        *,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.1,
+    ):
+        super().__init__()
+        check_positive_int("hidden_size", hidden_size, "pass e.g. hidden_size=64.")
+        check_positive_int("num_layers", num_layers, "pass e.g. num_layers=1.")
+        check_bool("bidirectional", bidirectional)
+        check_dropout(dropout)
+        self.hidden_size = hidden_size
+        self.bidirectional = bidirectional
+        self.output_size = hidden_size * (2 if bidirectional else 1)
+        self.lstm = nn.LSTM(
+            input_size,
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            dropout=dropout if num_layers > 1 else 0.0,  # nn.LSTM warns on dropout with one layer
+        )
+        # forget-gate bias 1 (Jozefowicz et al. 2015): remember by default early in training.
+        # PyTorch packs the gates as [input, forget, cell, output]; bias_ih + bias_hh is the bias.
+        with torch.no_grad():
+            for name, param in self.lstm.named_parameters():
+                if name.startswith("bias_ih"):
+                    param[hidden_size : 2 * hidden_size].fill_(1.0)
+                elif name.startswith("bias_hh"):
+                    param[hidden_size : 2 * hidden_size].fill_(0.0)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        output, _ = self.lstm(x)  # (B, T, F) -> (B, T, H*D)
+        if self.bidirectional:
+            H = self.hidden_size
+            summary = torch.cat([output[:, -1, :H], output[:, 0, H:]], dim=-1)  # (B, 2H)
+        else:
+            summary = output[:, -1]  # (B, H)
+        return output, summary
+
+
+class MovingAverageDecomposition(nn.Module):
+    """DLinear's series_decomp: trend = moving average over time, seasonal = x - trend.
+
+    (B, T, F) -> seasonal (B, T, F), trend (B, T, F). Both ends are padded by repeating the first
+    and last step, so T is kept for any kernel size, even one longer than the window.
+    """
+
+    def __init__(self, kernel_size: int = 25):
+        super().__init__()
+        check_positive_int("moving_avg", kernel_size, "pass an odd window length for the moving average, e.g. moving_avg=25.")
+        self.kernel_size = kernel_size
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        k = self.kernel_size
+        front = x[:, :1].expand(-1, (k - 1) // 2, -1)  # (B, (k-1)//2, F)
+        back = x[:, -1:].expand(-1, k - 1 - (k - 1) // 2, -1)  # (B, k//2, F)
+        padded = torch.cat([front, x, back], dim=1)  # (B, T + k - 1, F)
+        trend = F.avg_pool1d(padded.transpose(1, 2), k, stride=1).transpose(1, 2)  # (B, T, F)
+        return x - trend, trend
