@@ -1,0 +1,64 @@
+"""LSTM-CNN (serial): an LSTM contextualises every step, convolutions then look for patterns in its outputs.
+
+    x (B, T, F) -> LSTMEncoder -> output (B, T, H*D) -> ConvStack -> (B, T', C) -> mean over T' -> (B, C) -> Linear -> (B, out_features)
+
+Dimension letters:
+    B  batch size
+    T  time steps of the input window;  T' after pooling
+    F  input features (in_features)
+    H  LSTM hidden size (hidden_size)
+    D  directions: 2 if bidirectional else 1
+    C  convolution filters (filters)
+
+Global average pooling keeps the head independent of T; `window` is ignored.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from cnnlstm.models.layers import ConvStack, LSTMEncoder, check_io
+
+
+class LSTMCNN(nn.Module):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        window: int | None = None,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        num_conv_layers: int = 2,
+        filters: int = 64,
+        kernel_size: int = 3,
+        pool: int = 2,
+        dropout: float = 0.1,
+        batch_norm: bool = True,
+        activation: str = "relu",
+    ):
+        super().__init__()
+        check_io(in_features, out_features, window)
+        self.config = dict(
+            in_features=in_features, out_features=out_features, window=window,
+            hidden_size=hidden_size, num_layers=num_layers, bidirectional=bidirectional,
+            num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size, pool=pool,
+            dropout=dropout, batch_norm=batch_norm, activation=activation,
+        )
+        self.encoder = LSTMEncoder(
+            in_features, hidden_size=hidden_size, num_layers=num_layers,
+            bidirectional=bidirectional, dropout=dropout,
+        )
+        self.conv = ConvStack(
+            self.encoder.output_size, num_conv_layers=num_conv_layers, filters=filters,
+            kernel_size=kernel_size, pool=pool, dropout=dropout, batch_norm=batch_norm, activation=activation,
+        )
+        self.head = nn.Linear(filters, out_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, _ = self.encoder(x)  # (B, T, F) -> (B, T, H*D)
+        h = self.conv(h)  # (B, T', C)
+        h = h.mean(dim=1)  # (B, C)
+        return self.head(h)  # (B, out_features)
