@@ -1,0 +1,266 @@
+"""Contract tests for the model zoo, run over every entry of MODELS (plus each parallel merge).
+
+A model registered in cnnlstm.models.MODELS is covered here without writing a test.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+import torch
+
+from cnnlstm.models import MODEL_DESCRIPTIONS, MODELS, build_model, list_models, model_hyperparameters
+from cnnlstm.models.layers import ConvStack, LSTMEncoder, MovingAverageDecomposition
+
+# every registered model with its defaults, plus the parallel merges that are not the default
+CASES = [(name, {}) for name in MODELS] + [
+    ("parallel", {"merge": "weighted"}),
+    ("parallel", {"merge": "attention"}),
+]
+CASE_IDS = [name + "".join(f"-{v}" for v in kwargs.values()) for name, kwargs in CASES]
+
+
+def make(name: str, in_features: int, out_features: int, window: int, **kwargs) -> torch.nn.Module:
+    # every model accepts `window`; only linear needs it
+    return build_model(name, in_features, out_features, window=window, **kwargs)
+
+
+def make_batch(batch: int, window: int, in_features: int, seed: int = 0) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(batch, window, in_features, generator=generator)
+
+
+# -----------------------------------------------------------------------------
+# the contract
+
+
+@pytest.mark.parametrize("in_features", [1, 7])
+@pytest.mark.parametrize("out_features", [1, 24])
+@pytest.mark.parametrize("name,kwargs", CASES, ids=CASE_IDS)
+def test_output_shape(name, kwargs, in_features, out_features):
+    model = make(name, in_features, out_features, window=16, **kwargs)
+    y = model(make_batch(4, 16, in_features))
+    assert y.shape == (4, out_features)
+    assert y.dtype == torch.float32
+
+
+@pytest.mark.parametrize("name,kwargs", CASES, ids=CASE_IDS)
+def test_backward_is_finite(name, kwargs):
+    torch.manual_seed(0)
+    model = make(name, 3, 5, window=16, **kwargs)
+    loss = (model(make_batch(8, 16, 3)) - 1.0).square().mean()
+    loss.backward()
+    grads = {n: p.grad for n, p in model.named_parameters()}
+    missing = [n for n, g in grads.items() if g is None]
+    assert not missing, f"parameters without a gradient: {missing}"
+    assert all(torch.isfinite(g).all() for g in grads.values())
+    assert any(g.abs().sum() > 0 for g in grads.values())
+
+
+@pytest.mark.parametrize("name,kwargs", CASES, ids=CASE_IDS)
+def test_overfits_one_batch(name, kwargs):
+    torch.manual_seed(0)
+    x = make_batch(16, 32, 2)
+    # a deterministic function of the input: the last three steps of channel 0 plus the mean of channel 1
+    y = x[:, -3:, 0] + x[:, :, 1].mean(dim=1, keepdim=True)  # (16, 3)
+    model = make(name, 2, 3, window=32, **kwargs)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    with torch.no_grad():
+        initial = (model.eval()(x) - y).square().mean().item()
+    for step in range(1, 301):
+        loss = (model.train()(x) - y).square().mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step % 20 == 0:  # judged in eval mode: batch-norm running statistics and no dropout
+            with torch.no_grad():
+                final = (model.eval()(x) - y).square().mean().item()
+            if final < 0.1 * initial:
+                break
+    assert final < 0.1 * initial, f"{name}: MSE {initial:.4f} -> {final:.4f}"
+
+
+@pytest.mark.parametrize("name,kwargs", CASES, ids=CASE_IDS)
+def test_rebuild_from_config_gives_identical_outputs(name, kwargs):
+    model = make(name, 3, 4, window=12, **kwargs)
+    x = make_batch(6, 12, 3)
+    model(x)  # one training-mode pass moves the batch-norm running statistics off their defaults
+    model.eval()
+
+    # config holds exactly the constructor's keyword arguments
+    parameters = inspect.signature(type(model).__init__).parameters
+    assert set(model.config) == set(parameters) - {"self"}
+    rebuilt = type(model)(**model.config)
+    rebuilt.load_state_dict(model.state_dict())
+    rebuilt.eval()
+    with torch.no_grad():
+        assert torch.equal(model(x), rebuilt(x))
+
+
+@pytest.mark.parametrize("name,kwargs", CASES, ids=CASE_IDS)
+def test_deterministic_under_seed(name, kwargs):
+    x = make_batch(4, 16, 2)
+    outputs = []
+    for _ in range(2):
+        torch.manual_seed(123)
+        model = make(name, 2, 3, window=16, **kwargs).eval()
+        with torch.no_grad():
+            outputs.append(model(x))
+    assert torch.equal(outputs[0], outputs[1])
+
+
+@pytest.mark.parametrize("window", [8, 3])
+@pytest.mark.parametrize("name,kwargs", CASES, ids=CASE_IDS)
+def test_short_windows(name, kwargs, window):
+    # window 8 with two convolutions and pool 2 must keep at least one step
+    extra = {"num_conv_layers": 2, "pool": 2} if "pool" in model_hyperparameters(name) else {}
+    model = make(name, 2, 5, window=window, **kwargs, **extra)
+    y = model(make_batch(4, window, 2))
+    assert y.shape == (4, 5)
+    y.sum().backward()
+
+
+@pytest.mark.parametrize("name", [n for n in MODELS if n != "linear"])
+def test_length_agnostic_models_run_on_a_single_step(name):
+    extra = {"pool": 2} if "pool" in model_hyperparameters(name) else {}
+    model = make(name, 2, 3, window=None, **extra)
+    assert model(make_batch(4, 1, 2)).shape == (4, 3)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_invalid_in_features_is_rejected(name):
+    with pytest.raises(ValueError, match=r"`in_features` must be a positive int\. Received: in_features=0\. Fix:"):
+        make(name, 0, 3, window=8)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_model_has_a_description(name):
+    assert MODEL_DESCRIPTIONS[name] and "\n" not in MODEL_DESCRIPTIONS[name]
+
+
+# -----------------------------------------------------------------------------
+# the registry
+
+
+def test_list_models_is_registry_order():
+    assert list_models() == ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "linear"]
+
+
+def test_unknown_model_name_lists_names_and_suggests():
+    with pytest.raises(ValueError, match=r"`name` must be one of: cnn, lstm, .*Received: name='cnn_lstn'\. Did you mean 'cnn_lstm'\?"):
+        build_model("cnn_lstn", 1, 1)
+
+
+def test_unknown_hyperparameter_names_the_key_and_lists_valid_ones():
+    with pytest.raises(ValueError, match=r"`hiden_size` is not a hyperparameter of model 'lstm'.*Did you mean 'hidden_size'\?.*Fix: use one of: window, hidden_size, num_layers, bidirectional, dropout"):
+        build_model("lstm", 1, 1, hiden_size=32)
+
+
+def test_model_hyperparameters_reads_defaults():
+    assert model_hyperparameters("linear") == {"moving_avg": 25}
+    cnn_lstm = model_hyperparameters("cnn_lstm")
+    # the reference configuration: 2 convolutions of 64 filters, kernel 3, max-pool 2, LSTM hidden 128
+    assert {k: cnn_lstm[k] for k in ("num_conv_layers", "filters", "kernel_size", "pool", "hidden_size")} == {
+        "num_conv_layers": 2, "filters": 64, "kernel_size": 3, "pool": 2, "hidden_size": 128,
+    }
+
+
+def test_build_model_passes_hyperparameters_through():
+    model = build_model("cnn_lstm", 7, 24, hidden_size=32, bidirectional=True)
+    assert model.config["hidden_size"] == 32 and model.config["bidirectional"] is True
+    assert model(make_batch(2, 20, 7)).shape == (2, 24)
+
+
+# -----------------------------------------------------------------------------
+# per-model behaviour
+
+
+def test_linear_without_window_raises():
+    with pytest.raises(ValueError, match=r"`window` must be a positive int for the linear model\. Received: window=None\. Fix:"):
+        build_model("linear", 1, 12)
+
+
+def test_linear_rejects_a_different_window_at_forward():
+    model = build_model("linear", 1, 12, window=24)
+    with pytest.raises(ValueError, match=r"`x` must have shape \(B, window=24, in_features=1\)\. Received: x\.shape=\(2, 30, 1\)"):
+        model(make_batch(2, 30, 1))
+
+
+def test_linear_is_dlinear_with_constant_input():
+    # a constant series has no seasonal part, so only the trend map contributes
+    model = build_model("linear", 1, 4, window=10)
+    seasonal, trend = model.decomposition(torch.full((2, 10, 1), 3.0))
+    assert torch.allclose(seasonal, torch.zeros_like(seasonal)) and torch.allclose(trend, torch.full_like(trend, 3.0))
+
+
+def test_parallel_rejects_unknown_merge():
+    with pytest.raises(ValueError, match=r"`merge` must be one of 'concat', 'weighted', 'attention'\. Received: merge='sum'\. Fix:"):
+        build_model("parallel", 1, 1, merge="sum")
+
+
+def test_parallel_weighted_branch_weights_sum_to_one():
+    model = build_model("parallel", 2, 3, merge="weighted")
+    assert model.branch_weights() == {"cnn": 0.5, "lstm": 0.5}  # equal at initialisation
+    with torch.no_grad():
+        model.branch_logits.copy_(torch.tensor([1.0, -1.0]))
+    weights = model.branch_weights()
+    assert set(weights) == {"cnn", "lstm"} and weights["cnn"] > weights["lstm"]
+    assert sum(weights.values()) == pytest.approx(1.0)
+
+
+def test_parallel_attention_scores_are_per_sample_and_sum_to_one():
+    model = build_model("parallel", 2, 3, merge="attention")
+    with pytest.raises(RuntimeError, match=r"no forward pass has run yet\. Fix: call the model on a batch first"):
+        model.branch_weights()
+    model(make_batch(5, 16, 2))
+    assert model.last_attention.shape == (5, 2)
+    assert not model.last_attention.requires_grad
+    assert torch.allclose(model.last_attention.sum(dim=1), torch.ones(5))
+    weights = model.branch_weights()
+    assert sum(weights.values()) == pytest.approx(1.0)
+    assert weights["cnn"] == pytest.approx(model.last_attention[:, 0].mean().item())
+
+
+def test_parallel_concat_has_no_branch_weights():
+    with pytest.raises(RuntimeError, match=r"needs merge='weighted' or merge='attention'\. Received: merge='concat'"):
+        build_model("parallel", 1, 1).branch_weights()
+
+
+# -----------------------------------------------------------------------------
+# bricks
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+def test_conv_stack_pooling_arithmetic():
+    stack = ConvStack(3, num_conv_layers=2, filters=8, kernel_size=4, pool=2)
+    assert stack(torch.randn(2, 9, 3)).shape == (2, 3, 8)  # 9 -> 5 -> 3 (ceil keeps the last step)
+    assert stack(torch.randn(2, 1, 3)).shape == (2, 1, 8)  # pools that would empty the sequence are skipped
+    once = ConvStack(3, num_conv_layers=2, filters=8, pool=2, pool_each_layer=False)
+    assert once(torch.randn(2, 8, 3)).shape == (2, 4, 8)
+
+
+def test_lstm_encoder_bidirectional_summary_and_forget_bias():
+    encoder = LSTMEncoder(3, hidden_size=5, num_layers=2, bidirectional=True)
+    output, summary = encoder(torch.randn(2, 7, 3))
+    assert output.shape == (2, 7, 10) and summary.shape == (2, 10)
+    assert torch.equal(summary[:, :5], output[:, -1, :5]) and torch.equal(summary[:, 5:], output[:, 0, 5:])
+    bias = encoder.lstm.bias_ih_l0 + encoder.lstm.bias_hh_l0
+    assert torch.equal(bias[5:10], torch.ones(5))
+
+
+def test_moving_average_keeps_length_and_recovers_input():
+    x = torch.randn(2, 10, 3)
+    for kernel_size in (1, 4, 25):
+        seasonal, trend = MovingAverageDecomposition(kernel_size)(x)
+        assert seasonal.shape == trend.shape == x.shape
+        assert torch.allclose(seasonal + trend, x, atol=1e-6)
+
+
+def test_brick_errors_name_the_model_argument():
+    with pytest.raises(ValueError, match=r"`dropout` must be a float in \[0, 1\)\. Received: dropout=1\.5\. Fix:"):
+        build_model("cnn", 1, 1, dropout=1.5)
+    with pytest.raises(ValueError, match=r"`activation` must be one of 'relu', 'gelu'\. Received: activation='tanh'"):
+        build_model("cnn_lstm", 1, 1, activation="tanh")
+    with pytest.raises(ValueError, match=r"`hidden_size` must be a positive int\. Received: hidden_size=True"):
+        build_model("lstm", 1, 1, hidden_size=True)
