@@ -148,7 +148,7 @@ def test_list_models_is_registry_order():
 
 
 def test_unknown_model_name_lists_names_and_suggests():
-    with pytest.raises(ValueError, match=r"`name` must be one of: cnn, lstm, .*Received: name='cnn_lstn'\. Did you mean 'cnn_lstm'\?"):
+    with pytest.raises(ValueError, match=r"`name` must be one of 'cnn', 'lstm', .*'linear'\. Received: name='cnn_lstn'\. Did you mean 'cnn_lstm'\?"):
         build_model("cnn_lstn", 1, 1)
 
 

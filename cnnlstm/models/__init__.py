@@ -67,11 +67,11 @@ def list_models() -> list[str]:
 
 def _model_class(name: str) -> type[nn.Module]:
     if name not in MODELS:
-        valid = ", ".join(MODELS)
+        valid = ", ".join(repr(n) for n in MODELS)
         close = difflib.get_close_matches(str(name), list(MODELS), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(
-            f"`name` must be one of: {valid}. Received: name={name!r}.{hint} "
+            f"`name` must be one of {valid}. Received: name={name!r}.{hint} "
             "Fix: pass one of the names listed by cnnlstm.models.list_models()."
         )
     return MODELS[name]
