@@ -1,0 +1,68 @@
+"""Calendar features derived from timestamps, as sine/cosine pairs so that 23:00 sits next to 00:00."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._errors import unknown_name
+
+# name -> (how to read it off a DatetimeIndex, its period)
+CALENDAR_FEATURES = {
+    "minute": (lambda t: t.minute, 60),
+    "hour": (lambda t: t.hour, 24),
+    "dayofweek": (lambda t: t.dayofweek, 7),
+    "dayofmonth": (lambda t: t.day - 1, 31),
+    "dayofyear": (lambda t: t.dayofyear - 1, 366),
+    "month": (lambda t: t.month - 1, 12),
+}
+
+
+def auto_calendar(freq: str | None) -> list[str]:
+    """The calendar features that vary within a season of data sampled at `freq`.
+
+    Example:
+        >>> auto_calendar("h")
+        ['hour', 'dayofweek']
+        >>> auto_calendar("MS")
+        ['month']
+    """
+    if freq is None:
+        return []
+    step = _step(freq)
+    if step is None:  # monthly, quarterly, yearly: no fixed length in seconds
+        offset = pd.tseries.frequencies.to_offset(freq)
+        return ["month"] if offset.name.startswith(("M", "Q", "B")) or "M" in offset.name else []
+    seconds = step.total_seconds()
+    if seconds < 3600:
+        return ["minute", "hour", "dayofweek"]
+    if seconds < 86400:
+        return ["hour", "dayofweek"]
+    if seconds < 7 * 86400:
+        return ["dayofweek", "month"]
+    return ["month"]
+
+
+def _step(freq: str) -> pd.Timedelta | None:
+    try:
+        return pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    except ValueError:
+        return None
+
+
+def calendar_columns(features: list[str]) -> list[str]:
+    """Column names of `features`: ``hour_sin, hour_cos, ...``."""
+    return [f"{name}_{part}" for name in features for part in ("sin", "cos")]
+
+
+def calendar_frame(index: pd.DatetimeIndex, features: list[str]) -> pd.DataFrame:
+    """Sine/cosine columns for each feature, one row per timestamp; values lie in [-1, 1]."""
+    columns = {}
+    for name in features:
+        if name not in CALENDAR_FEATURES:
+            raise unknown_name("calendar", name, CALENDAR_FEATURES)
+        read, period = CALENDAR_FEATURES[name]
+        angle = 2 * np.pi * np.asarray(read(index), dtype=np.float64) / period
+        columns[f"{name}_sin"] = np.sin(angle)
+        columns[f"{name}_cos"] = np.cos(angle)
+    return pd.DataFrame(columns, index=index)

@@ -1,0 +1,325 @@
+"""From a table to one validated float32 array of stacked series, ready to be cut into windows.
+
+Column order in the prepared array: targets, past covariates (observed only up to the forecast origin), then
+known-future covariates (given by the user, then calendar features), so that a slice by count selects each group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .._errors import did_you_mean, unknown_name
+from .calendar import auto_calendar, calendar_columns, calendar_frame
+from .io import find_time_column
+
+MISSING = ("error", "interpolate", "ffill")
+
+
+@dataclass
+class SeriesSpec:
+    """Which columns play which role, and how to treat gaps.
+
+    Attributes:
+        targets: columns to forecast; None takes every numeric column not named elsewhere.
+        past_covariates: other observed columns, known only up to the forecast origin.
+        future_covariates: columns known ahead of time (holidays, planned load); `predict` needs their next values.
+        calendar: "auto" (features that suit the frequency), a list such as ["hour", "dayofweek"], or None.
+        time_col: the timestamp column; None looks for a datetime column or a usual name (date, time, ...).
+        id_col: long layout: the column naming each series; all series train one global model.
+        missing: what to do with missing or non-numeric values: "error", "interpolate" or "ffill".
+        freq: a pandas frequency such as "h"; given, the data are put on that regular grid first (gaps become
+            missing values, which `missing` then handles); None infers it and rejects irregular timestamps.
+    """
+
+    targets: list[str] | None = None
+    past_covariates: list[str] = field(default_factory=list)
+    future_covariates: list[str] = field(default_factory=list)
+    calendar: str | list[str] | None = "auto"
+    time_col: str | None = None
+    id_col: str | None = None
+    missing: str = "error"
+    freq: str | None = None
+
+
+@dataclass
+class SeriesData:
+    """Stacked series: ``values[starts[s] : starts[s] + lengths[s]]`` is series s.
+
+    Attributes:
+        values: (N, F) float32, columns in the order targets, past covariates, future covariates.
+        columns: the F column names.
+        num_targets, num_past: how many of the first columns are targets, then past covariates.
+        starts, lengths: (S,) int64 row offset and length of each series.
+        series_ids: S names.
+        timestamps: S indexes (DatetimeIndex, or RangeIndex without a time column).
+        freq: the pandas frequency, or None without timestamps.
+        spec: the spec with every "auto" resolved, enough to prepare new data the same way.
+    """
+
+    values: np.ndarray
+    columns: list[str]
+    num_targets: int
+    num_past: int
+    starts: np.ndarray
+    lengths: np.ndarray
+    series_ids: list[str]
+    timestamps: list[pd.Index]
+    freq: str | None
+    spec: SeriesSpec
+
+    @property
+    def num_features(self) -> int:
+        return self.values.shape[1]
+
+    @property
+    def num_observed(self) -> int:
+        """Targets and past covariates: the columns known only up to the forecast origin."""
+        return self.num_targets + self.num_past
+
+    @property
+    def num_series(self) -> int:
+        return len(self.starts)
+
+    def series_of_rows(self) -> np.ndarray:
+        """(N,) the series number of every row."""
+        return np.repeat(np.arange(self.num_series), self.lengths)
+
+
+def _check_columns(frame: pd.DataFrame, arg: str, names) -> list[str]:
+    names = [names] if isinstance(names, str) else list(names or [])
+    for name in names:
+        if name not in frame.columns:
+            available = ", ".join(repr(c) for c in frame.columns)
+            raise ValueError(
+                f"`{arg}` names a column that is not in the data. Received: {arg}={name!r}. "
+                f"Available columns: {available}.{did_you_mean(name, frame.columns)}"
+            )
+    return names
+
+
+def resolve_spec(frame: pd.DataFrame, spec: SeriesSpec) -> SeriesSpec:
+    """Check every column name against `frame` and fill in the defaults (targets, time column)."""
+    if spec.missing not in MISSING:
+        raise unknown_name("missing", spec.missing, MISSING)
+    time_col = _check_columns(frame, "time_col", spec.time_col)[0] if spec.time_col else find_time_column(frame)
+    id_col = _check_columns(frame, "id_col", spec.id_col)[0] if spec.id_col else None
+    past = _check_columns(frame, "past_covariates", spec.past_covariates)
+    future = _check_columns(frame, "future_covariates", spec.future_covariates)
+    if spec.targets is None:
+        taken = {time_col, id_col, *past, *future}
+        targets = [c for c in frame.columns if c not in taken and pd.api.types.is_numeric_dtype(frame[c])]
+        if not targets:
+            raise ValueError(
+                "`targets` was not given and the data have no numeric column to forecast. "
+                f"Columns: {', '.join(repr(c) for c in frame.columns)}. Fix: pass targets=['column']."
+            )
+    else:
+        targets = _check_columns(frame, "targets", spec.targets)
+    roles = [("targets", targets), ("past_covariates", past), ("future_covariates", future)]
+    seen: dict[str, str] = {}
+    for role, names in roles:
+        for name in names:
+            if name in seen or name in (time_col, id_col):
+                other = seen.get(name, "time_col" if name == time_col else "id_col")
+                raise ValueError(
+                    f"Column {name!r} is given two roles: `{other}` and `{role}`. Fix: name each column once."
+                )
+            seen[name] = role
+    return SeriesSpec(
+        targets=targets,
+        past_covariates=past,
+        future_covariates=future,
+        calendar=spec.calendar,
+        time_col=time_col,
+        id_col=id_col,
+        missing=spec.missing,
+        freq=spec.freq,
+    )
+
+
+def prepare(frame: pd.DataFrame, spec: SeriesSpec, *, what: str = "data") -> SeriesData:
+    """Validate `frame` and stack its series into one array.
+
+    Raises ValueError, naming the column and the first offending row, for missing, non-numeric or infinite
+    values (unless `spec.missing` says how to fill them), unsorted, duplicate or irregular timestamps, and
+    columns that are constant over the whole data.
+
+    Example:
+        >>> frame = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=4, freq="h"), "load": [1.0, 2, 3, 4]})
+        >>> data = prepare(frame, SeriesSpec(calendar=["hour"]))
+        >>> data.columns, data.values.shape
+        (['load', 'hour_sin', 'hour_cos'], (4, 3))
+    """
+    spec = resolve_spec(frame, spec)
+    groups = [("0", frame)] if spec.id_col is None else [(str(k), g) for k, g in frame.groupby(spec.id_col, sort=False)]
+    value_columns = [*spec.targets, *spec.past_covariates, *spec.future_covariates]
+
+    timestamps, blocks, freq = [], [], spec.freq
+    for series_id, group in groups:
+        index, freq, group = _time_index(group, spec, freq, series_id, what)
+        timestamps.append(index)
+        blocks.append(_numeric_block(group, value_columns, spec.missing, index, series_id, what))
+
+    calendar = _resolve_calendar(spec.calendar, freq, timestamps)
+    if calendar:
+        blocks = [np.hstack([b, calendar_frame(t, calendar).to_numpy()]) for b, t in zip(blocks, timestamps)]
+    values = np.vstack(blocks).astype(np.float32)
+    _check_constant(values, value_columns, what)
+
+    lengths = np.array([len(b) for b in blocks], dtype=np.int64)
+    resolved = SeriesSpec(**{**spec.__dict__, "calendar": calendar, "freq": freq})
+    return SeriesData(
+        values=values,
+        columns=[*value_columns, *calendar_columns(calendar)],
+        num_targets=len(spec.targets),
+        num_past=len(spec.past_covariates),
+        starts=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
+        lengths=lengths,
+        series_ids=[g[0] for g in groups],
+        timestamps=timestamps,
+        freq=freq,
+        spec=resolved,
+    )
+
+
+def _where(series_id: str, what: str) -> str:
+    return f"`{what}`" if series_id == "0" else f"`{what}` (series {series_id!r})"
+
+
+def _time_index(group: pd.DataFrame, spec: SeriesSpec, freq, series_id: str, what: str):
+    """The series' timestamps, checked for order, duplicates and a regular step; returns (index, freq, group)."""
+    if spec.time_col is None:
+        return pd.RangeIndex(len(group)), None, group.reset_index(drop=True)
+    raw = group[spec.time_col]
+    try:
+        index = pd.DatetimeIndex(pd.to_datetime(raw))
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"{_where(series_id, what)} has a time column {spec.time_col!r} that does not parse as dates: {error}. "
+            "Fix: pass time_col= naming the right column, or convert it with pd.to_datetime."
+        ) from None
+    where = _where(series_id, what)
+    if index.hasnans:
+        row = int(np.flatnonzero(index.isna())[0])
+        raise ValueError(f"{where} has a missing timestamp in {spec.time_col!r} at row {row}. Fix: drop or fill that row.")
+    duplicated = index.duplicated()
+    if duplicated.any():
+        first = index[duplicated][0]
+        raise ValueError(
+            f"{where} has {int(duplicated.sum())} duplicate timestamps in {spec.time_col!r}, the first at {first}. "
+            "Fix: aggregate them, e.g. df.groupby(time_col).mean(), or pass id_col= if several series are stacked."
+        )
+    if not index.is_monotonic_increasing:
+        row = int(np.flatnonzero(np.diff(index.asi8) < 0)[0]) + 1
+        raise ValueError(
+            f"{where} has timestamps out of order in {spec.time_col!r}: row {row} ({index[row]}) comes before "
+            f"the row above it ({index[row - 1]}). Fix: sort the data, e.g. df.sort_values({spec.time_col!r})."
+        )
+    group = group.reset_index(drop=True)
+    if spec.freq is not None:
+        grid = pd.date_range(index[0], index[-1], freq=spec.freq)
+        off_grid = ~index.isin(grid)
+        if off_grid.any():
+            raise ValueError(
+                f"{where} has timestamps off the regular grid of freq={spec.freq!r}, the first at {index[off_grid][0]}. "
+                "Fix: pass the right freq, or resample the data first, e.g. df.resample(freq, on=time_col).mean()."
+            )
+        group = group.set_index(index).reindex(grid).reset_index(drop=True)  # gaps become missing values
+        return grid, spec.freq, group
+    if len(index) < 3:
+        return index, freq, group
+    inferred = pd.infer_freq(index)
+    if inferred is None:
+        steps = pd.Series(np.diff(index.asi8))
+        usual = steps.mode().iloc[0]
+        row = int(np.flatnonzero(steps.to_numpy() != usual)[0]) + 1
+        raise ValueError(
+            f"{where} has an irregular time step: most rows are {pd.Timedelta(usual)} apart, but row {row} "
+            f"({index[row]}) is {pd.Timedelta(int(steps[row - 1]))} after the row above it. Fix: pass freq= "
+            "(e.g. freq='h') to put the data on a regular grid, with missing='interpolate' or 'ffill' for the gaps."
+        )
+    if freq is not None and pd.tseries.frequencies.to_offset(inferred) != pd.tseries.frequencies.to_offset(freq):
+        raise ValueError(
+            f"{where} has frequency {inferred!r} but an earlier series has {freq!r}. "
+            "Fix: resample all series to one frequency, or pass freq=."
+        )
+    return index, inferred, group
+
+
+def _numeric_block(group: pd.DataFrame, columns: list[str], missing: str, index, series_id: str, what: str):
+    block = np.empty((len(group), len(columns)), dtype=np.float64)
+    where = _where(series_id, what)
+    for j, column in enumerate(columns):
+        raw = group[column]
+        numbers = pd.to_numeric(raw, errors="coerce").astype("float64")
+        bad = numbers.isna() & raw.notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            if missing == "error":
+                raise ValueError(
+                    f"{where} column {column!r} holds non-numeric values, the first {raw.iloc[row]!r} at "
+                    f"{_row(index, row)}. Fix: clean the column, or pass missing='interpolate' or 'ffill' to treat "
+                    "such entries as missing."
+                )
+        values = numbers.to_numpy()
+        infinite = np.isinf(values)
+        if infinite.any():
+            row = int(np.flatnonzero(infinite)[0])
+            raise ValueError(
+                f"{where} column {column!r} holds {int(infinite.sum())} infinite values, the first at "
+                f"{_row(index, row)}. Fix: replace them (e.g. df.replace([np.inf, -np.inf], np.nan)) and fill them."
+            )
+        gaps = np.isnan(values)
+        if gaps.any():
+            if missing == "error":
+                row = int(np.flatnonzero(gaps)[0])
+                raise ValueError(
+                    f"{where} column {column!r} has {int(gaps.sum())} missing values, the first at {_row(index, row)}. "
+                    "Fix: pass missing='interpolate' (linear in time) or missing='ffill' (carry the last value)."
+                )
+            if gaps.all():
+                raise ValueError(f"{where} column {column!r} has no values at all. Fix: drop it.")
+            filled = pd.Series(values)
+            filled = filled.interpolate(limit_direction="both") if missing == "interpolate" else filled.ffill().bfill()
+            values = filled.to_numpy()
+        block[:, j] = values
+    return block
+
+
+def _row(index, row: int) -> str:
+    return f"row {row} ({index[row]})" if isinstance(index, pd.DatetimeIndex) else f"row {row}"
+
+
+def _resolve_calendar(calendar, freq, timestamps) -> list[str]:
+    has_time = all(isinstance(t, pd.DatetimeIndex) for t in timestamps)
+    if calendar in (None, False, "none", ()):
+        return []
+    if calendar == "auto":
+        return auto_calendar(freq) if has_time else []
+    names = [calendar] if isinstance(calendar, str) else list(calendar)
+    if not has_time:
+        raise ValueError(
+            f"`calendar` features need timestamps, but the data have no time column. Received: calendar={calendar!r}. "
+            "Fix: pass time_col=, or calendar=None."
+        )
+    return names
+
+
+def _check_constant(values: np.ndarray, columns: list[str], what: str):
+    for j, column in enumerate(columns):
+        if np.ptp(values[:, j]) == 0:
+            raise ValueError(
+                f"`{what}` column {column!r} is constant (every value is {values[0, j]:g}); it carries no signal and "
+                "cannot be scaled. Fix: leave it out of targets and covariates."
+            )
+
+
+def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:
+    """The `horizon` timestamps after the end of `index` (or the next integer positions)."""
+    if isinstance(index, pd.DatetimeIndex) and freq is not None:
+        return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
+    start = len(index) if not len(index) or not isinstance(index[-1], (int, np.integer)) else int(index[-1]) + 1
+    return pd.RangeIndex(start, start + horizon)
