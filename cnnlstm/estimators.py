@@ -1,0 +1,381 @@
+"""scikit-learn-style estimators: ``fit`` returns self, learned state ends in ``_``, ``save`` and ``load``.
+
+Example:
+    >>> from cnnlstm import Forecaster, datasets                                    # doctest: +SKIP
+    >>> f = Forecaster(model="cnn_lstm", window=24, horizon=12).fit(datasets.load("airline"))
+    >>> f.predict(datasets.load("airline"))      # the 12 months after 1960-12, original scale
+    >>> f.score(datasets.load("airline"))        # rolling backtest over the test part
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import checkpoint
+from .data.io import read_table
+from .data.prepare import SeriesData, SeriesSpec, future_index, prepare
+from .data.scaling import NotFittedError, SeriesScaler
+from .data.splits import Bounds, check_split, split_bounds
+from .data.windows import window_starts
+from .evaluate import Backtest, mase_scales, naive_forecasts, score_forecasts, season_length
+from .tasks import ForecastNet, WindowGather, loss_function
+from .train import TrainConfig, fit, predict, resolve_device
+
+FORMAT_VERSION = 1
+
+
+def _positive_int(name: str, value) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
+    return int(value)
+
+
+class Forecaster:
+    """Direct multi-step forecasting with any registry model, for one or many series.
+
+    Args:
+        model: a registry name (`cnnlstm.list_models()`): cnn, lstm, cnn_lstm, lstm_cnn, parallel, linear.
+        window: input steps per forecast. horizon: steps forecast at once.
+        targets, past_covariates, future_covariates, calendar, time_col, id_col, missing, freq: which column
+            plays which role and how to treat gaps (see `cnnlstm.data.prepare.SeriesSpec`).
+        split: chronological (train, validation, test) as fractions, row counts or two timestamps. `fit` trains
+            on train and selects on validation; `score` backtests over test. The test part is never used in `fit`.
+        scaler: "standard", "minmax" or "none", fitted per series and column on the training part only.
+        revin: per-window instance normalisation inside the network (on by default; keeps trending series sane).
+        channel_independent: forecast each observed channel from its own history with shared weights.
+        loss: "mse", "mae" or "huber". season_length: period for the seasonal naive baseline and MASE
+            (None: from the frequency: 24 for hourly, 12 for monthly, ...).
+        epochs, batch_size, lr, weight_decay, patience, grad_clip, device, amp, seed, progress: training (see
+            `cnnlstm.train.TrainConfig`).
+        model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models` lists them).
+    """
+
+    def __init__(self, model: str = "cnn_lstm", *, window: int = 96, horizon: int = 24,
+                 targets: list[str] | str | None = None, past_covariates: list[str] | None = None,
+                 future_covariates: list[str] | None = None, calendar: str | list[str] | None = "auto",
+                 time_col: str | None = None, id_col: str | None = None, missing: str = "error",
+                 freq: str | None = None, split=(0.7, 0.1, 0.2), scaler: str = "standard", revin: bool = True,
+                 channel_independent: bool = False, loss: str = "mse", season_length: int | None = None,
+                 epochs: int = 20, batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 1e-4,
+                 patience: int | None = 5, grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
+                 seed: int = 0, progress: bool | None = None, model_kwargs: dict | None = None, **hyperparameters):
+        self.model, self.window, self.horizon = model, window, horizon
+        self.targets, self.past_covariates, self.future_covariates = targets, past_covariates, future_covariates
+        self.calendar, self.time_col, self.id_col, self.missing, self.freq = calendar, time_col, id_col, missing, freq
+        self.split, self.scaler, self.revin, self.channel_independent = split, scaler, revin, channel_independent
+        self.loss, self.season_length = loss, season_length
+        self.epochs, self.batch_size, self.lr, self.weight_decay = epochs, batch_size, lr, weight_decay
+        self.patience, self.grad_clip, self.device, self.amp = patience, grad_clip, device, amp
+        self.seed, self.progress = seed, progress
+        self.model_kwargs = {**(model_kwargs or {}), **hyperparameters}
+
+    # ------------------------------------------------------------------ parameters
+    _PARAMS = ("model", "window", "horizon", "targets", "past_covariates", "future_covariates", "calendar",
+               "time_col", "id_col", "missing", "freq", "split", "scaler", "revin", "channel_independent", "loss",
+               "season_length", "epochs", "batch_size", "lr", "weight_decay", "patience", "grad_clip", "device",
+               "amp", "seed", "progress", "model_kwargs")
+
+    def get_params(self) -> dict:
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def __repr__(self) -> str:
+        return f"Forecaster(model={self.model!r}, window={self.window}, horizon={self.horizon})"
+
+    def _spec(self) -> SeriesSpec:
+        as_list = lambda v: [v] if isinstance(v, str) else (list(v) if v is not None else None)  # noqa: E731
+        return SeriesSpec(targets=as_list(self.targets), past_covariates=as_list(self.past_covariates) or [],
+                          future_covariates=as_list(self.future_covariates) or [], calendar=self.calendar,
+                          time_col=self.time_col, id_col=self.id_col, missing=self.missing, freq=self.freq)
+
+    def _train_config(self) -> TrainConfig:
+        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
+                           patience=self.patience, grad_clip=self.grad_clip, device=self.device, amp=self.amp,
+                           seed=self.seed, progress=self.progress)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, data) -> "Forecaster":
+        """Train on the training part of `data` and select on its validation part.
+
+        Args:
+            data: a DataFrame, a NumPy array, or a path to a CSV or Parquet file.
+        """
+        window, horizon = _positive_int("window", self.window), _positive_int("horizon", self.horizon)
+        split = check_split(self.split)
+        config = self._train_config()
+        loss_fn = loss_function(self.loss)
+        device = resolve_device(self.device)
+
+        series = prepare(read_table(data), self._spec())
+        bounds = [split_bounds(int(n), split, t) for n, t in zip(series.lengths, series.timestamps)]
+        self._check_lengths(series, bounds, split)
+
+        self.spec_ = series.spec
+        self.columns_, self.num_targets_, self.num_past_ = series.columns, series.num_targets, series.num_past
+        self.freq_, self.series_ids_ = series.freq, series.series_ids
+        self.season_length_ = self.season_length or season_length(series.freq)
+        self.scaler_ = SeriesScaler(self.scaler).fit(series.values, series.starts, series.starts + [b.train_end for b in bounds])
+        scaled = torch.as_tensor(self.scaler_.transform(series.values, series.series_of_rows()), device=device)
+
+        gather = WindowGather(scaled, window=window, horizon=horizon, num_observed=series.num_observed,
+                              num_targets=series.num_targets)
+        part = lambda begin, end: torch.as_tensor(  # noqa: E731
+            window_starts(series.starts, begin, end, window=window, horizon=horizon), device=device)
+        train_starts = part([0] * series.num_series, [b.train_end for b in bounds])
+        val_starts = part([b.train_end for b in bounds], [b.val_end for b in bounds])
+
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(self.seed)  # the seed reaches initialisation and dropout, not the caller's RNG
+            self.net_ = ForecastNet(model=self.model, num_features=series.num_features,
+                                    num_observed=series.num_observed, num_targets=series.num_targets, window=window,
+                                    horizon=horizon, revin=self.revin, channel_independent=self.channel_independent,
+                                    model_kwargs=self.model_kwargs).to(device)
+            history = fit(self.net_, gather=gather, train_starts=train_starts, val_starts=val_starts,
+                          loss_fn=loss_fn, config=config)
+        self.history_ = pd.DataFrame(history)
+        self.num_train_windows_, self.num_val_windows_ = len(train_starts), len(val_starts)
+        self.device_ = device
+        self.metrics_: dict = {}
+        return self
+
+    def _check_lengths(self, series: SeriesData, bounds: list[Bounds], split) -> None:
+        need = self.window + self.horizon
+        for series_id, length, bound in zip(series.series_ids, series.lengths, bounds):
+            if bound.train_end < need:
+                name = "The data" if series.num_series == 1 else f"Series {series_id!r}"
+                raise ValueError(
+                    f"{name} is too short: it has {int(length)} rows, of which split={split!r} puts "
+                    f"{bound.train_end} in the training part, but window={self.window} + horizon={self.horizon} "
+                    f"needs at least {need} there. Fix: lower window or horizon, give training a larger share of "
+                    "split, or use more data."
+                )
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet. Call `fit` first, or `load` a saved one.")
+
+    # ------------------------------------------------------------------ data in after fitting
+    def _prepare(self, data, what: str = "data") -> SeriesData:
+        frame = read_table(data, what=what)
+        spec = dataclasses.replace(self.spec_, calendar=list(self.spec_.calendar), freq=self.freq_)
+        series = prepare(frame, spec, what=what)
+        unknown = [s for s in series.series_ids if s not in self.series_ids_]
+        if unknown:
+            raise ValueError(
+                f"`{what}` holds series the model was not fitted on: {unknown[:5]}. Known series: "
+                f"{self.series_ids_[:10]}. Fix: fit on data that include them (per-series scaling is learned in fit)."
+            )
+        return series
+
+    def _scaled(self, series: SeriesData) -> tuple[np.ndarray, np.ndarray]:
+        index = np.array([self.series_ids_.index(s) for s in series.series_ids])
+        return self.scaler_.transform(series.values, np.repeat(index, series.lengths)), index
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, data, *, future=None) -> pd.DataFrame:
+        """Forecast the `horizon` steps after the end of each series in `data`, on the original scale.
+
+        Args:
+            data: the history, laid out as in `fit`; at least `window` rows per series.
+            future: with future covariates: their values for the `horizon` steps after the end, with the time
+                (and id) column.
+
+        Returns:
+            A long DataFrame: the id column (for several series), the time column, then one column per target.
+        """
+        self._check_fitted()
+        series = self._prepare(data)
+        scaled, index = self._scaled(series)
+        future_values = self._future_block(series, future)
+        blocks, rows = [], []
+        offset = 0
+        for s in range(series.num_series):
+            begin, length = series.starts[s], series.lengths[s]
+            if length < self.window:
+                raise ValueError(
+                    f"`data` series {series.series_ids[s]!r} has {int(length)} rows, but the model reads window="
+                    f"{self.window} rows before each forecast. Fix: pass at least {self.window} rows of history."
+                )
+            extra = np.zeros((self.horizon, series.num_features), dtype=np.float32)
+            extra[:, series.num_observed :] = self.scaler_.transform(future_values[s], index[s])[:, series.num_observed :]
+            blocks.append(np.vstack([scaled[begin : begin + length], extra]))
+            rows.append(offset + length - self.window)
+            offset += length + self.horizon
+        values = torch.as_tensor(np.vstack(blocks), device=self.device_)
+        gather = WindowGather(values, window=self.window, horizon=self.horizon, num_observed=series.num_observed,
+                              num_targets=series.num_targets)
+        out = predict(self.net_, gather.inputs, torch.as_tensor(rows, device=self.device_), amp=self.amp)
+        out = self.scaler_.inverse_transform(out.cpu().numpy(), index[:, None], slice(0, self.num_targets_))
+        return self._forecast_frame(series, out)
+
+    def _future_block(self, series: SeriesData, future) -> list[np.ndarray]:
+        """(H, F) per series: zeros for observed columns, future covariates and calendar for the next H steps."""
+        spec = self.spec_
+        blocks = []
+        future_frame = None
+        if spec.future_covariates:
+            if future is None:
+                raise ValueError(
+                    f"`future` is needed: the model uses future covariates {spec.future_covariates}, so predict needs "
+                    f"their values for the {self.horizon} steps after the end of the data. Fix: pass future=DataFrame "
+                    "with the time column and those columns."
+                )
+            future_frame = read_table(future, what="future")
+        for s, series_id in enumerate(series.series_ids):
+            stamps = future_index(series.timestamps[s], series.freq, self.horizon)
+            block = np.zeros((self.horizon, series.num_features), dtype=np.float32)
+            column = series.num_observed
+            if future_frame is not None:
+                part = future_frame if spec.id_col is None else future_frame[future_frame[spec.id_col].astype(str) == series_id]
+                if spec.time_col is not None and spec.time_col in part:
+                    part = part.set_index(pd.DatetimeIndex(pd.to_datetime(part[spec.time_col]))).reindex(stamps)
+                if len(part) < self.horizon or part[spec.future_covariates].isna().to_numpy().any():
+                    raise ValueError(
+                        f"`future` must give {spec.future_covariates} for each of the {self.horizon} steps after the end "
+                        f"of series {series_id!r} ({stamps[0]} .. {stamps[-1]}). Received: {len(part)} usable rows."
+                    )
+                block[:, column : column + len(spec.future_covariates)] = part[spec.future_covariates].to_numpy()[: self.horizon]
+                column += len(spec.future_covariates)
+            if spec.calendar:
+                from .data.calendar import calendar_frame
+
+                block[:, column:] = calendar_frame(stamps, spec.calendar).to_numpy()
+            blocks.append(block)
+        return blocks
+
+    def _forecast_frame(self, series: SeriesData, out: np.ndarray) -> pd.DataFrame:
+        frames = []
+        time_name = self.spec_.time_col or "step"
+        for s, series_id in enumerate(series.series_ids):
+            frame = pd.DataFrame(out[s], columns=self.spec_.targets)
+            frame.insert(0, time_name, future_index(series.timestamps[s], series.freq, self.horizon))
+            if self.spec_.id_col is not None:
+                frame.insert(0, self.spec_.id_col, series_id)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    # ------------------------------------------------------------------ evaluate
+    def backtest(self, data, *, stride: int = 1) -> Backtest:
+        """Forecast every origin of the test part of `data` (as `split` defines it), beside the naive baselines."""
+        self._check_fitted()
+        stride = _positive_int("stride", stride)
+        series = self._prepare(data)
+        bounds = [split_bounds(int(n), check_split(self.split), t) for n, t in zip(series.lengths, series.timestamps)]
+        scaled, index = self._scaled(series)
+        rows = window_starts(series.starts, [b.val_end for b in bounds], [b.test_end for b in bounds],
+                             window=self.window, horizon=self.horizon, stride=stride)
+        if len(rows) == 0:
+            raise ValueError(
+                f"The test part of `data` is too short for one forecast of horizon={self.horizon}: split={self.split!r} "
+                f"leaves {[b.test_end - b.val_end for b in bounds]} test rows. Fix: pass more data or a larger test share."
+            )
+        series_of_window = np.searchsorted(series.starts, rows, side="right") - 1
+        values = torch.as_tensor(scaled, device=self.device_)
+        gather = WindowGather(values, window=self.window, horizon=self.horizon, num_observed=series.num_observed,
+                              num_targets=series.num_targets)
+        rows_t = torch.as_tensor(rows, device=self.device_)
+        model_out = predict(self.net_, gather.inputs, rows_t, amp=self.amp).cpu().numpy()  # (N, H, T), scaled
+        targets = slice(0, self.num_targets_)
+        target_rows = rows[:, None] + self.window + np.arange(self.horizon)  # (N, H)
+        scaled_actual = scaled[target_rows, targets]
+        scaled_forecasts = {"model": model_out, **naive_forecasts(
+            scaled, rows, series.starts[series_of_window], window=self.window, horizon=self.horizon,
+            num_targets=self.num_targets_, season=self.season_length_)}
+        per_window = index[series_of_window][:, None]  # (N, 1): broadcasts over (N, H, T)
+        inverse = lambda v: self.scaler_.inverse_transform(v, per_window, targets)  # noqa: E731
+        actual = series.values[target_rows, targets].astype(np.float64)
+        forecasts = {name: inverse(v) for name, v in scaled_forecasts.items()}
+        scales = mase_scales(series.values, series.starts, [b.train_end for b in bounds], self.num_targets_,
+                             self.season_length_)
+        origins = np.array([series.timestamps[s][r + self.window - series.starts[s]]
+                            for s, r in zip(series_of_window, rows)])
+        result = Backtest(series=np.array(series.series_ids)[series_of_window], origins=origins,
+                          targets=list(self.spec_.targets), actual=actual, forecasts=forecasts,
+                          scaled_actual=scaled_actual, scaled_forecasts=scaled_forecasts)
+        result.metrics = score_forecasts(actual, forecasts, scaled_actual, scaled_forecasts,
+                                         scales[series_of_window][:, None, :])
+        return result
+
+    def score(self, data, *, stride: int = 1) -> dict[str, float]:
+        """Metrics of a rolling backtest over the test part of `data`: original-scale mse, rmse, mae, mape, smape,
+        mase, the scaled scaled_mse and scaled_mae, and the naive and seasonal naive forecasts' rmse and mase."""
+        result = self.backtest(data, stride=stride)
+        metrics = {k: float(v) for k, v in result.metrics.loc["model"].items()}
+        for baseline in ("naive", "seasonal_naive"):
+            for name in ("rmse", "mae", "mase"):
+                metrics[f"{baseline}_{name}"] = float(result.metrics.loc[baseline, name])
+        metrics["windows"] = len(result.origins)
+        self.metrics_ = {"test": metrics}
+        return metrics
+
+    # ------------------------------------------------------------------ introspection
+    def branch_weights(self) -> dict[str, float]:
+        """How much each branch of a `parallel` model contributes (weighted: learned weights; attention: the mean
+        attention of the last forward pass)."""
+        self._check_fitted()
+        backbone = self.net_.backbone
+        if not hasattr(backbone, "branch_weights"):
+            raise ValueError(f"`branch_weights` needs model='parallel'. Received: model={self.model!r}.")
+        return backbone.branch_weights()
+
+    def num_parameters(self) -> int:
+        self._check_fitted()
+        return sum(p.numel() for p in self.net_.parameters())
+
+    # ------------------------------------------------------------------ save / load
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model folder: config.json, model.pt (weights only), scaler.json, metrics.json, history.csv."""
+        self._check_fitted()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        params = self.get_params()
+        params["split"] = [str(s) if isinstance(s, pd.Timestamp) else s for s in check_split(self.split)]
+        config = {
+            "format_version": FORMAT_VERSION,
+            "estimator": type(self).__name__,
+            "params": params,
+            "network": self.net_.config,
+            "data": {**dataclasses.asdict(self.spec_), "columns": self.columns_, "freq": self.freq_,
+                     "series_ids": self.series_ids_, "season_length": self.season_length_},
+        }
+        checkpoint.save_weights(path / "model.pt", self.net_.state_dict())
+        checkpoint.write_json(path / "scaler.json", self.scaler_.state_dict())
+        checkpoint.write_json(path / "metrics.json", self.metrics_)
+        checkpoint.atomic_write_text(path / "history.csv", self.history_.to_csv(index=False))
+        checkpoint.write_json(path / "config.json", config)  # last: a folder with config.json is complete
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, *, device: str = "auto") -> "Forecaster":
+        """Rebuild a saved Forecaster. Nothing is unpickled: weights load with ``weights_only=True``."""
+        path = Path(path)
+        if not (path / "config.json").exists():
+            raise FileNotFoundError(
+                f"`path` must be a model folder written by Forecaster.save (with config.json). Received: path={str(path)!r}."
+            )
+        config = checkpoint.read_json(path / "config.json")
+        if config.get("estimator") != cls.__name__:
+            raise ValueError(f"{str(path)!r} holds a {config.get('estimator')}, not a {cls.__name__}.")
+        params = dict(config["params"])
+        params["split"] = tuple(params["split"])
+        params["device"] = device
+        estimator = cls(**params)
+        data = config["data"]
+        estimator.spec_ = SeriesSpec(**{k: data[k] for k in (f.name for f in dataclasses.fields(SeriesSpec))})
+        estimator.columns_, estimator.freq_ = data["columns"], data["freq"]
+        estimator.series_ids_, estimator.season_length_ = data["series_ids"], data["season_length"]
+        estimator.num_targets_ = config["network"]["num_targets"]
+        estimator.num_past_ = len(estimator.spec_.past_covariates)
+        estimator.device_ = resolve_device(device)
+        estimator.net_ = ForecastNet(**config["network"])
+        estimator.net_.load_state_dict(checkpoint.load_weights(path / "model.pt"))
+        estimator.net_.to(estimator.device_).eval()
+        estimator.scaler_ = SeriesScaler.from_state_dict(checkpoint.read_json(path / "scaler.json"))
+        estimator.metrics_ = checkpoint.read_json(path / "metrics.json")
+        estimator.history_ = pd.read_csv(path / "history.csv")
+        return estimator

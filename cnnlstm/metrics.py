@@ -1,0 +1,69 @@
+"""Forecast metrics as pure functions ``metric(y_true, y_pred)``; scikit-learn computes what it can.
+
+Arrays of any shape are compared element-wise (flattened). MASE divides by a scale computed on the training
+part (the mean absolute error of the seasonal naive forecast there), broadcast against the errors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, mean_squared_error
+
+
+def _flat(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"`y_true` and `y_pred` must have the same shape. Received: {y_true.shape} and {y_pred.shape}.")
+    return y_true.ravel(), y_pred.ravel()
+
+
+def mse(y_true, y_pred) -> float:
+    return float(mean_squared_error(*_flat(y_true, y_pred)))
+
+
+def rmse(y_true, y_pred) -> float:
+    return float(np.sqrt(mse(y_true, y_pred)))
+
+
+def mae(y_true, y_pred) -> float:
+    return float(mean_absolute_error(*_flat(y_true, y_pred)))
+
+
+def mape(y_true, y_pred) -> float:
+    """Mean absolute percentage error, in percent. Undefined near zero actuals: prefer sMAPE or MASE there."""
+    return float(100 * mean_absolute_percentage_error(*_flat(y_true, y_pred)))
+
+
+def smape(y_true, y_pred) -> float:
+    """Symmetric MAPE in percent, 0..200; a pair of zeros counts as no error."""
+    y_true, y_pred = _flat(y_true, y_pred)
+    denominator = np.abs(y_true) + np.abs(y_pred)
+    ratio = np.divide(2 * np.abs(y_pred - y_true), denominator, out=np.zeros_like(denominator), where=denominator > 0)
+    return float(100 * ratio.mean())
+
+
+def mase(y_true, y_pred, scale) -> float:
+    """Mean absolute scaled error; `scale` broadcasts against y_true (per series and target)."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    return float(np.mean(np.abs(y_true - y_pred) / np.asarray(scale, dtype=np.float64)))
+
+
+def seasonal_scale(history: np.ndarray, season: int) -> np.ndarray:
+    """MASE's denominator: mean |y[t] - y[t - season]| over `history` (T, C), per column; 1 where it is zero."""
+    lag = season if len(history) > season else 1
+    scale = np.mean(np.abs(history[lag:] - history[:-lag]), axis=0)
+    return np.where(scale > 0, scale, 1.0)
+
+
+def forecast_metrics(y_true, y_pred, *, mase_scale=None) -> dict[str, float]:
+    """Every forecasting metric at once."""
+    result = {
+        "mse": mse(y_true, y_pred),
+        "rmse": rmse(y_true, y_pred),
+        "mae": mae(y_true, y_pred),
+        "mape": mape(y_true, y_pred),
+        "smape": smape(y_true, y_pred),
+    }
+    if mase_scale is not None:
+        result["mase"] = mase(y_true, y_pred, mase_scale)
+    return result

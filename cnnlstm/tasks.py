@@ -1,0 +1,122 @@
+"""Tasks own what models do not: heads, losses, targets and how inputs are gathered.
+
+Forecasting wraps any registry model, ``(B, T, F) -> (B, out)``, into ``(B, W, F) -> (B, H, targets)``, with
+instance normalisation per window (RevIN, Kim et al. ICLR 2022) around it.
+
+Dimension letters: B batch, W input window, H horizon, F features (targets, past covariates, future
+covariates, in that order), O observed features (targets and past covariates), T targets, K future covariates.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._errors import unknown_name
+from .models import build_model
+
+LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.smooth_l1_loss}
+
+
+def loss_function(name: str):
+    if name not in LOSSES:
+        raise unknown_name("loss", name, LOSSES)
+    return LOSSES[name]
+
+
+class RevIN(nn.Module):
+    """Reversible instance normalisation: each window is scaled by its own mean and std, and the forecast back.
+
+    A train-fitted z-score leaves a trending series far outside the range the network saw; per-window statistics
+    keep every input near zero, whatever the level.
+    """
+
+    def __init__(self, num_features: int, *, eps: float = 1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(num_features))
+        self.bias = nn.Parameter(torch.zeros(num_features))
+
+    def normalize(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        mean = x.mean(dim=1, keepdim=True).detach()  # (B, 1, O)
+        std = torch.sqrt(x.var(dim=1, keepdim=True, unbiased=False) + self.eps).detach()
+        return (x - mean) / std * self.weight + self.bias, mean, std
+
+    def denormalize(self, y: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, count: int) -> torch.Tensor:
+        """Undo `normalize` for the first `count` features; y is (B, H, count)."""
+        y = (y - self.bias[:count]) / (self.weight[:count] + self.eps * self.eps)
+        return y * std[..., :count] + mean[..., :count]
+
+
+class ForecastNet(nn.Module):
+    """A registry model as a direct multi-step forecaster.
+
+    Input x (B, W, F): observed features for the W input steps and the future covariates shifted forward by the
+    horizon (row i holds their value at step i + H, so the last H rows are the forecast period's). Output
+    (B, H, T): the next H steps of the targets, in the (globally scaled) units of the input.
+
+    With `channel_independent=True` every observed channel is forecast from its own history alone, with shared
+    weights (PatchTST's and DLinear's setting): x becomes (B*O, W, 1 + K) and the model predicts H values.
+    """
+
+    def __init__(self, *, model: str, num_features: int, num_observed: int, num_targets: int, window: int,
+                 horizon: int, revin: bool = True, channel_independent: bool = False, model_kwargs: dict | None = None):
+        super().__init__()
+        self.config = dict(model=model, num_features=num_features, num_observed=num_observed, num_targets=num_targets,
+                           window=window, horizon=horizon, revin=revin, channel_independent=channel_independent,
+                           model_kwargs=dict(model_kwargs or {}))
+        self.num_observed, self.num_targets, self.horizon = num_observed, num_targets, horizon
+        self.channel_independent = channel_independent
+        num_future = num_features - num_observed
+        if channel_independent:
+            in_features, out_features = 1 + num_future, horizon
+        else:
+            in_features, out_features = num_features, horizon * num_targets
+        self.backbone = build_model(model, in_features, out_features, window=window, **(model_kwargs or {}))
+        self.revin = RevIN(num_observed) if revin else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        observed, future = x[..., : self.num_observed], x[..., self.num_observed :]  # (B, W, O), (B, W, K)
+        if self.revin is not None:
+            observed, mean, std = self.revin.normalize(observed)
+        batch, window = x.shape[:2]
+        if self.channel_independent:
+            channels = observed.transpose(1, 2).reshape(-1, window, 1)  # (B*O, W, 1)
+            repeated = future.repeat_interleave(self.num_observed, dim=0)  # (B*O, W, K)
+            out = self.backbone(torch.cat([channels, repeated], dim=-1))  # (B*O, H)
+            out = out.view(batch, self.num_observed, self.horizon)[:, : self.num_targets].transpose(1, 2)  # (B, H, T)
+        else:
+            out = self.backbone(torch.cat([observed, future], dim=-1))  # (B, H*T)
+            out = out.view(batch, self.horizon, self.num_targets)  # (B, H, T)
+        if self.revin is not None:
+            out = self.revin.denormalize(out, mean, std, self.num_targets)
+        return out
+
+
+class WindowGather:
+    """Gathers forecasting batches out of one (N, F) tensor that lives on the training device.
+
+    For window start rows r (B,), the block ``values[r : r + W + H]`` (B, W + H, F) gives the input (observed
+    features of rows r .. r+W-1, future covariates of rows r+H .. r+W+H-1) and the target (targets of rows
+    r+W .. r+W+H-1).
+    """
+
+    def __init__(self, values: torch.Tensor, *, window: int, horizon: int, num_observed: int, num_targets: int):
+        self.values, self.window, self.horizon = values, window, horizon
+        self.num_observed, self.num_targets = num_observed, num_targets
+        self.offsets = torch.arange(window + horizon, device=values.device)  # (W + H,)
+
+    def __call__(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        block = self.values[rows[:, None] + self.offsets]  # (B, W + H, F)
+        return self._input(block), block[:, self.window :, : self.num_targets]  # (B, W, F), (B, H, T)
+
+    def inputs(self, rows: torch.Tensor) -> torch.Tensor:
+        return self._input(self.values[rows[:, None] + self.offsets])
+
+    def _input(self, block: torch.Tensor) -> torch.Tensor:
+        observed = block[:, : self.window, : self.num_observed]  # (B, W, O)
+        if self.num_observed == block.shape[-1]:
+            return observed
+        future = block[:, self.horizon :, self.num_observed :]  # (B, W, K), shifted forward by H
+        return torch.cat([observed, future], dim=-1)

@@ -1,0 +1,222 @@
+"""The training loop: plain functions over a model and a way to gather batches on the device.
+
+The data never leave the device: a batch is a set of window start rows, and `gather(rows)` slices the inputs and
+targets out of one array that already lives there. The step has static shapes and no host synchronisation (the
+loss is summed on the device and read once per epoch), so it can be captured in a CUDA graph.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+Gather = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+
+
+@dataclass
+class TrainConfig:
+    """How to train. Every field has a default that suits small and medium data on a CPU or a GPU."""
+
+    epochs: int = 20  # passes over the training windows
+    batch_size: int = 64
+    lr: float = 1e-3  # peak learning rate of AdamW
+    weight_decay: float = 1e-4
+    warmup: float = 0.05  # fraction of steps spent warming the learning rate up, then a cosine decay
+    grad_clip: float | None = 1.0  # max gradient norm; None turns clipping off
+    patience: int | None = 5  # epochs without a better validation loss before stopping; None never stops early
+    device: str = "auto"  # "auto" picks cuda, then mps, then cpu
+    amp: bool = True  # bf16 autocast on CUDA (ignored elsewhere)
+    seed: int = 0
+    progress: bool | None = None  # None: a progress bar on an interactive terminal, quiet in CI and in pipes
+    eval_batch_size: int = 1024
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size", "eval_batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
+        if not self.lr > 0:
+            raise ValueError(f"`lr` must be positive. Received: lr={self.lr!r}.")
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"`patience` must be a positive integer or None. Received: patience={self.patience!r}.")
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """The device to train on: cuda if present, then Apple's mps, then the cpu."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"`device` must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'. Received: device={name!r}.") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("`device` is 'cuda' but no CUDA device is available. Received: device='cuda'. Fix: use 'auto'.")
+    return device
+
+
+def show_progress(setting: bool | None) -> bool:
+    if setting is not None:
+        return setting
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def _autocast(device: torch.device, enabled: bool):
+    # bf16 keeps fp32's exponent range, so no loss scaling is needed
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")
+
+
+def _schedule(step: int, total: int, warmup: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+@torch.no_grad()
+def evaluate_loss(model: nn.Module, gather: Gather, starts: torch.Tensor, loss_fn, config: TrainConfig) -> torch.Tensor:
+    """Mean loss over all windows in `starts`, as a 0-d tensor on the device (no host synchronisation)."""
+    model.eval()
+    device = starts.device
+    total = torch.zeros((), device=device)
+    for chunk in starts.split(config.eval_batch_size):
+        x, y = gather(chunk)
+        with _autocast(device, config.amp):
+            prediction = model(x)
+        total += loss_fn(prediction.float(), y) * len(chunk)
+    return total / max(1, len(starts))
+
+
+def fit(
+    model: nn.Module,
+    *,
+    gather: Gather,
+    train_starts: torch.Tensor,
+    val_starts: torch.Tensor | None,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    config: TrainConfig,
+) -> list[dict]:
+    """Train `model` in place and return its history, one dict per epoch.
+
+    Each epoch visits every training window once in a random order; the last batch is topped up with windows
+    from the start of the same permutation, so every step has the same shape. With validation windows, the
+    weights of the epoch with the lowest validation loss are restored at the end (early stopping on validation,
+    never on test data).
+    """
+    device = train_starts.device
+    num_train = len(train_starts)
+    if num_train == 0:
+        raise ValueError("There are no training windows. Fix: use a shorter window or horizon, or more data.")
+    batch_size = min(config.batch_size, num_train)
+    steps_per_epoch = math.ceil(num_train / batch_size)
+    total_steps = steps_per_epoch * config.epochs
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    warmup = max(1, int(config.warmup * total_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _schedule(s, total_steps, warmup))
+    generator = torch.Generator(device=device).manual_seed(config.seed)
+
+    def step(rows: torch.Tensor) -> torch.Tensor:
+        x, y = gather(rows)  # x (B, W, F), y (B, H, T), gathered on the device
+        with _autocast(device, config.amp):
+            prediction = model(x)
+        loss = loss_fn(prediction.float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip is not None:  # a long LSTM can blow up on one bad batch
+            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip, foreach=True)
+        optimizer.step()
+        scheduler.step()
+        return loss.detach()
+
+    history: list[dict] = []
+    best_loss, best_state, bad_epochs = math.inf, None, 0
+    progress = _Progress(config.epochs, enabled=show_progress(config.progress))
+    with progress:
+        for epoch in range(1, config.epochs + 1):
+            began = time.perf_counter()
+            model.train()
+            order = torch.randperm(num_train, device=device, generator=generator)
+            order = torch.cat([order, order[: steps_per_epoch * batch_size - num_train]])  # static batch shape
+            running = torch.zeros((), device=device)
+            for rows in train_starts[order].view(steps_per_epoch, batch_size):
+                running += step(rows)
+            record = {"epoch": epoch, "train_loss": (running / steps_per_epoch).item()}
+            if val_starts is not None and len(val_starts):
+                record["val_loss"] = evaluate_loss(model, gather, val_starts, loss_fn, config).item()
+            record["lr"] = optimizer.param_groups[0]["lr"]
+            record["seconds"] = time.perf_counter() - began
+            history.append(record)
+            progress.update(record)
+
+            if not math.isfinite(record["train_loss"]):
+                raise FloatingPointError(
+                    f"The training loss became {record['train_loss']} at epoch {epoch}. "
+                    "Fix: lower lr, keep grad_clip on, or check the data for extreme values."
+                )
+            if "val_loss" in record:  # early stopping and best-weights restore on validation loss
+                if record["val_loss"] < best_loss:
+                    best_loss, bad_epochs = record["val_loss"], 0
+                    best_state = copy.deepcopy(model.state_dict())
+                else:
+                    bad_epochs += 1
+                    if config.patience is not None and bad_epochs >= config.patience:
+                        break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return history
+
+
+class _Progress:
+    """A rich progress bar: epoch, loss, validation loss and time left. Does nothing when disabled."""
+
+    def __init__(self, epochs: int, enabled: bool):
+        self.epochs, self.enabled = epochs, enabled
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(
+                TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[losses]}"),
+                TimeRemainingColumn(), transient=True,
+            )
+            self.bar.__enter__()
+            self.task = self.bar.add_task("train", total=self.epochs, losses="")
+        return self
+
+    def update(self, record: dict):
+        if self.enabled:
+            losses = f"loss {record['train_loss']:.4f}"
+            if "val_loss" in record:
+                losses += f"  val {record['val_loss']:.4f}"
+            self.bar.update(self.task, advance=1, losses=losses)
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.bar.__exit__(*exc)
+        return False
+
+
+@torch.no_grad()
+def predict(model: nn.Module, inputs: Callable[[torch.Tensor], torch.Tensor], starts: torch.Tensor, *,
+            batch_size: int = 1024, amp: bool = True) -> torch.Tensor:
+    """Model outputs for every window in `starts`, in batches; `inputs(rows)` gathers the model's input."""
+    model.eval()
+    outputs = []
+    for chunk in starts.split(batch_size):
+        with _autocast(starts.device, amp):
+            outputs.append(model(inputs(chunk)).float())
+    return torch.cat(outputs) if outputs else torch.zeros(0, device=starts.device)
