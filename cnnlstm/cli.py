@@ -1,0 +1,410 @@
+"""The `cnnlstm` command: a thin skin over the library. Each subcommand parses options into the same arguments
+the Python API takes and calls one function; `--dry-run` checks data and settings without training."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from . import checkpoint, config
+from .compare import compare as run_compare
+from .compare import resolve_data
+from .data import datasets
+from .data.io import read_table
+from .estimators import Forecaster
+from .models import MODEL_DESCRIPTIONS, list_models, model_hyperparameters
+
+console = Console(width=None if sys.stdout.isatty() else 160)  # pipes and CI get the whole table
+
+# ---------------------------------------------------------------------------------------------- shared options
+
+
+def _data_options(func):
+    func = click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+                        help="Folder with local copies of the datasets (default: $CNNLSTM_DATA_DIR).")(func)
+    func = click.option("--dataset", default=None, metavar="NAME",
+                        help="A named dataset (see `cnnlstm datasets`), e.g. airline or etth1.")(func)
+    func = click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
+                        help="A CSV (.csv, .csv.gz) or Parquet file: a time column and value columns.")(func)
+    return func
+
+
+def _forecast_options(func):
+    options = [
+        click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+                     help="A model hyperparameter, repeatable: --set hidden_size=128 --set merge=attention."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True), default=None,
+                     help="A TOML run file; options given here override it."),
+        click.option("--device", default=None, help="auto (default), cpu, cuda or mps."),
+        click.option("--seed", type=int, default=None, help="Random seed (default 0)."),
+        click.option("--patience", type=int, default=None, help="Epochs without a better validation loss before stopping."),
+        click.option("--lr", type=float, default=None, help="Peak learning rate (default 1e-3)."),
+        click.option("--batch-size", type=int, default=None, help="Windows per step (default 64)."),
+        click.option("--epochs", type=int, default=None, help="Passes over the training windows."),
+        click.option("--loss", type=click.Choice(["mse", "mae", "huber"]), default=None, help="Training loss."),
+        click.option("--channel-independent", is_flag=True, default=None,
+                     help="Forecast each channel from its own history with shared weights."),
+        click.option("--no-revin", "revin", flag_value=False, default=None,
+                     help="Turn off per-window instance normalisation inside the network."),
+        click.option("--scaler", type=click.Choice(["standard", "minmax", "none"]), default=None,
+                     help="Scaling fitted on the training part (default standard)."),
+        click.option("--split", default=None, metavar="A,B,C",
+                     help="Train, validation, test: fractions 0.7,0.1,0.2, row counts 8640,2880,2880, "
+                          "or two dates 2017-06-01,2017-10-01."),
+        click.option("--freq", default=None, help="Put the data on this regular grid first, e.g. h or 15min."),
+        click.option("--missing", type=click.Choice(["error", "interpolate", "ffill"]), default=None,
+                     help="What to do with missing values (default: error)."),
+        click.option("--id-col", default=None, help="Long layout: the column naming each series."),
+        click.option("--time-col", default=None, help="The timestamp column (default: found by type or name)."),
+        click.option("--calendar", default=None, metavar="auto|none|LIST",
+                     help="Calendar features: auto, none, or e.g. hour,dayofweek."),
+        click.option("--future-covariate", "future_covariates", multiple=True, help="A known-future column; repeatable."),
+        click.option("--past-covariate", "past_covariates", multiple=True, help="An observed covariate; repeatable."),
+        click.option("--target", "targets", multiple=True, help="A column to forecast; repeatable (default: all numeric)."),
+        click.option("--horizon", type=int, default=None, help="Steps forecast at once."),
+        click.option("--window", type=int, default=None, help="Input steps per forecast."),
+    ]
+    for option in options:
+        func = option(func)
+    return func
+
+
+def _load_data(data_path, dataset, data_dir, *, required=True):
+    if data_path and dataset:
+        raise click.UsageError("Pass either --data or --dataset, not both.")
+    if dataset:
+        return resolve_data(dataset, data_dir=data_dir)
+    if data_path:
+        return read_table(data_path, what="--data"), {}
+    if required:
+        raise click.UsageError("Pass --data PATH (a CSV or Parquet file) or --dataset NAME (see `cnnlstm datasets`).")
+    return None, {}
+
+
+def _settings(defaults: dict, config_file, assignments, **options) -> dict:
+    """Defaults < dataset settings < TOML file < command-line options."""
+    settings = dict(defaults)
+    if config_file:
+        from_file = config.read_toml(config_file)
+        hyper = from_file.pop("hyperparameters", {})
+        settings.update(from_file)
+        settings.update(hyper)
+    for key, value in options.items():
+        if value is None or value == ():
+            continue
+        if key in ("targets", "past_covariates", "future_covariates"):
+            value = list(value)
+        elif key == "split":
+            value = config.parse_split(value)
+        elif key == "calendar":
+            value = value if value in ("auto", "none") else [v.strip() for v in value.split(",")]
+            value = None if value == "none" else value
+        settings[key] = value
+    settings.update(config.parse_assignments(assignments, option="--set"))
+    return settings
+
+
+def _fail_cleanly(func):
+    """Turn the library's ValueError/TypeError/FileNotFoundError into a one-line CLI error, no traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (ValueError, TypeError, FileNotFoundError, datasets.DatasetUnavailableError) as error:
+            raise click.ClickException(str(error)) from None
+
+    return wrapper
+
+
+def _seed_globally(seed: int) -> None:
+    import torch
+
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+
+
+def _metrics_table(frame: pd.DataFrame, title: str,
+                   columns=("rmse", "mae", "smape", "mase", "scaled_mse", "scaled_mae")) -> Table:
+    table = Table(title=title)
+    table.add_column("model")
+    shown = [c for c in frame.columns if c in columns or c in ("rank", "train_s", "parameters")]
+    for column in shown:
+        table.add_column(column, justify="right")
+    for name, row in frame.iterrows():
+        cells = []
+        for column in shown:
+            value = row[column]
+            cells.append(f"{int(value)}" if column in ("rank", "parameters") else f"{value:.4g}")
+        table.add_row(str(name), *cells)
+    return table
+
+
+# ---------------------------------------------------------------------------------------------- the group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="cnnlstm")
+def main():
+    """Hybrid CNN-LSTM networks for time series: train, evaluate, predict and compare.
+
+    \b
+    Start here:
+      cnnlstm compare                          every model on the bundled airline data, ranked
+      cnnlstm train --dataset airline --model cnn_lstm --window 24 --horizon 12
+      cnnlstm models                           the architectures and their hyperparameters
+      cnnlstm datasets                         named datasets and where they are found
+
+    Every command takes --help and --dry-run (checks data and settings, trains nothing).
+    """
+
+
+@main.command()
+@_data_options
+@click.option("--model", default="cnn_lstm", show_default=True, help="Architecture, see `cnnlstm models`.")
+@_forecast_options
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Run folder to write (default: runs/<model>-<data>).")
+@click.option("--dry-run", is_flag=True, help="Load and check data and settings, build the model, train nothing.")
+@_fail_cleanly
+def train(data_path, dataset, data_dir, model, out, dry_run, config_file, assignments, **options):
+    """Train one model, backtest it on the test part, and write a run folder.
+
+    The run folder holds the model (config.json, model.pt, scaler.json), metrics.json (test metrics beside the
+    naive and seasonal naive forecasts), history.csv, forecast.png and learning_curve.png.
+
+    \b
+    Example:
+      cnnlstm train --dataset etth1 --model parallel --set merge=attention --window 96 --horizon 24 --epochs 10
+      cnnlstm train --data load.csv --target load --time-col timestamp --horizon 24 --out runs/load
+    """
+    frame, defaults = _load_data(data_path, dataset, data_dir)
+    settings = _settings({**defaults, "model": model}, config_file, assignments, **options)
+    from .compare import default_window
+
+    settings.setdefault("horizon", 24)
+    settings.setdefault("window", default_window(settings["horizon"], settings.get("season_length")))
+    name = dataset or (Path(data_path).name.split(".")[0] if data_path else "data")
+    out = Path(out or f"runs/{settings['model']}-{name}")
+    if dry_run:
+        return _dry_run_forecaster(frame, settings, out)
+    _seed_globally(settings.get("seed", 0))
+    estimator = Forecaster(**settings).fit(frame)
+    backtest = estimator.backtest(frame)
+    metrics = estimator.score(frame)
+    estimator.save(out)
+    checkpoint.write_json(out / "metrics.json", {"test": metrics, "table": backtest.metrics.to_dict(orient="index")})
+    _write_plots(out, {settings["model"]: estimator.history_}, backtest, frame, estimator)
+    console.print(_metrics_table(backtest.metrics.rename(index={"model": settings["model"]}),
+                                 f"Test backtest, {len(backtest.origins)} origins"))
+    console.print(f"Run folder: {out}")
+
+
+def _dry_run_forecaster(frame, settings, out):
+    import torch
+
+    estimator = Forecaster(**{**settings, "epochs": 1})
+    from .data.prepare import prepare
+    from .data.splits import check_split, split_bounds
+    from .tasks import ForecastNet
+
+    series = prepare(frame, estimator._spec())
+    split = check_split(estimator.split)
+    bounds = [split_bounds(int(n), split, t) for n, t in zip(series.lengths, series.timestamps)]
+    estimator._check_lengths(series, bounds, split)
+    net = ForecastNet(model=estimator.model, num_features=series.num_features, num_observed=series.num_observed,
+                      num_targets=series.num_targets, window=estimator.window, horizon=estimator.horizon,
+                      revin=estimator.revin, channel_independent=estimator.channel_independent,
+                      model_kwargs=estimator.model_kwargs)
+    with torch.no_grad():
+        shape = tuple(net(torch.zeros(2, estimator.window, series.num_features)).shape)
+    console.print(f"[bold]dry run[/bold]: model {estimator.model!r}, {sum(p.numel() for p in net.parameters()):,} parameters")
+    console.print(f"  data: {series.num_series} series, {int(series.lengths.sum())} rows, freq {series.freq}, "
+                  f"columns {series.columns}")
+    console.print(f"  split (train, validation, test ends): {[tuple(b.__dict__.values()) for b in bounds][:3]}")
+    console.print(f"  window {estimator.window}, horizon {estimator.horizon}: output {shape} (batch, horizon, targets)")
+    console.print(f"  would write {out}; nothing was trained or written.")
+
+
+def _write_plots(out: Path, histories, backtest, frame, estimator) -> None:
+    from . import plots
+
+    history = None
+    spec = estimator.spec_
+    if spec.id_col is None and spec.time_col is not None:
+        past = frame[frame[spec.time_col] < backtest.origins[0]].tail(4 * estimator.horizon)
+        history = (pd.to_datetime(past[spec.time_col]).to_numpy(), past[spec.targets[0]].to_numpy())
+    plots.save_figure(plots.plot_forecast(backtest, history=history), out / "forecast.png")
+    plots.save_figure(plots.plot_learning_curves(histories), out / "learning_curve.png")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@_data_options
+@click.option("--future", "future_path", type=click.Path(dir_okay=False), default=None,
+              help="Future covariates for the forecast period, when the model uses them.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the forecast to this CSV.")
+@click.option("--dry-run", is_flag=True, help="Load the model and the data and check them; forecast nothing.")
+@_fail_cleanly
+def predict(run_dir, data_path, dataset, data_dir, future_path, out, dry_run):
+    """Forecast the next `horizon` steps after the end of the data, on the original scale.
+
+    \b
+    Example:
+      cnnlstm predict runs/cnn_lstm-airline --dataset airline --out forecast.csv
+    """
+    estimator = Forecaster.load(run_dir)
+    frame, _ = _load_data(data_path, dataset, data_dir)
+    if dry_run:
+        series = estimator._prepare(frame)
+        console.print(f"[bold]dry run[/bold]: {estimator!r} from {run_dir}; data: {series.num_series} series, "
+                      f"{int(series.lengths.sum())} rows; would forecast {estimator.horizon} steps per series.")
+        return
+    forecast = estimator.predict(frame, future=read_table(future_path, what="--future") if future_path else None)
+    if out:
+        checkpoint.atomic_write_text(out, forecast.to_csv(index=False))
+        console.print(f"Forecast written to {out}")
+    console.print(forecast.to_string(index=False))
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@_data_options
+@click.option("--stride", type=int, default=1, show_default=True, help="Steps between forecast origins.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the metrics to this JSON file.")
+@click.option("--dry-run", is_flag=True, help="Load the model and the data and check them; evaluate nothing.")
+@_fail_cleanly
+def evaluate(run_dir, data_path, dataset, data_dir, stride, out, dry_run):
+    """Backtest a saved model over the test part of the data, beside the naive forecasts.
+
+    \b
+    Example:
+      cnnlstm evaluate runs/cnn_lstm-airline --dataset airline
+    """
+    estimator = Forecaster.load(run_dir)
+    frame, _ = _load_data(data_path, dataset, data_dir)
+    if dry_run:
+        series = estimator._prepare(frame)
+        console.print(f"[bold]dry run[/bold]: {estimator!r} from {run_dir}; data: {series.num_series} series, "
+                      f"{int(series.lengths.sum())} rows; would backtest the test part with stride {stride}.")
+        return
+    backtest = estimator.backtest(frame, stride=stride)
+    if out:
+        checkpoint.write_json(out, backtest.metrics.to_dict(orient="index"))
+    console.print(_metrics_table(backtest.metrics.rename(index={"model": estimator.model}),
+                                 f"Test backtest, {len(backtest.origins)} origins"))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
+@click.option("--dry-run", is_flag=True, help="Same as without: listing is harmless.")
+def models(as_json, dry_run):
+    """List the architectures, what each does, and their hyperparameters with defaults."""
+    registry = {name: {"description": MODEL_DESCRIPTIONS[name], "hyperparameters": model_hyperparameters(name)}
+                for name in list_models()}
+    if as_json:
+        click.echo(json.dumps(registry, indent=2, default=str))
+        return
+    table = Table(title="Models (set hyperparameters with --set KEY=VALUE)")
+    for column in ("name", "what it is", "hyperparameters (defaults)"):
+        table.add_column(column)
+    for name, entry in registry.items():
+        hyper = ", ".join(f"{k}={v}" for k, v in entry["hyperparameters"].items())
+        table.add_row(name, entry["description"], hyper)
+    console.print(table)
+
+
+@main.command(name="datasets")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Folder with local copies.")
+@click.option("--dry-run", is_flag=True, help="Same as without: listing is harmless.")
+def datasets_command(data_dir, dry_run):
+    """List the named datasets and where each is found (packaged, local copy, cache, or to download)."""
+    table = Table(title="Datasets (load with --dataset NAME or cnnlstm.datasets.load(NAME))")
+    for column in ("name", "freq", "where", "description"):
+        table.add_column(column)
+    for row in datasets.info_table(data_dir):
+        table.add_row(row["name"], str(row["freq"]), row["where"], row["description"])
+    console.print(table)
+
+
+@main.command()
+@_data_options
+@click.option("--models", "model_names", default=None, metavar="A,B,...",
+              help="Models to compare (default: all), e.g. cnn,lstm,cnn_lstm.")
+@_forecast_options
+@click.option("--out", type=click.Path(file_okay=False), default="runs/compare", show_default=True,
+              help="Folder for table.csv, metrics.json and the plots.")
+@click.option("--dry-run", is_flag=True, help="Check data, settings and every model; train nothing.")
+@_fail_cleanly
+def compare(data_path, dataset, data_dir, model_names, out, dry_run, config_file, assignments, **options):
+    """Train every architecture on the same split and rank them beside the naive forecasts.
+
+    Without --data or --dataset it runs on the airline data that ship with the package.
+
+    \b
+    Example:
+      cnnlstm compare                                    # airline, all models
+      cnnlstm compare --dataset etth1 --models cnn_lstm,linear --horizon 24 --epochs 5
+    """
+    if not data_path and not dataset:
+        dataset = "airline"
+    frame, defaults = _load_data(data_path, dataset, data_dir)
+    compare_defaults = {"epochs": 60, "patience": 15, "batch_size": 32}
+    settings = _settings({**compare_defaults, **defaults}, config_file, assignments, **options)
+    names = [m.strip() for m in model_names.split(",")] if model_names else list_models()
+    horizon, window = settings.pop("horizon", None), settings.pop("window", None)
+    from .compare import default_window
+
+    horizon = horizon or (settings.get("season_length") if (settings.get("season_length") or 0) > 1 else 24)
+    window = window or default_window(horizon, settings.get("season_length"))
+    out = Path(out)
+    if dry_run:
+        for name in names:
+            _dry_run_forecaster(frame, {**settings, "model": name, "window": window, "horizon": horizon}, out / name)
+        return
+    _seed_globally(settings.get("seed", 0))
+    progress = _ModelProgress(len(names))
+    with progress:
+        result = run_compare(frame, models=names, horizon=horizon, window=window, on_model=progress.start, **settings)
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoint.atomic_write_text(out / "table.csv", result.table.to_csv())
+    checkpoint.write_json(out / "metrics.json", {"settings": result.settings,
+                                                  "table": result.table.to_dict(orient="index")})
+    first = next(iter(result.estimators.values()))
+    merged = next(iter(result.backtests.values()))
+    for name, backtest in result.backtests.items():
+        merged.forecasts[name] = backtest.forecasts[name]
+    merged.forecasts = {k: merged.forecasts[k] for k in [*result.backtests, "naive", "seasonal_naive"]}
+    _write_plots(out, result.histories, merged, frame, first)
+    console.print(_metrics_table(result.table, f"Test backtest: {dataset or data_path}, window {window}, horizon "
+                                               f"{horizon}, {result.settings['windows']} origins (ranked by RMSE)"))
+    console.print(f"Plots and tables in {out}/ (forecast.png, learning_curve.png, table.csv, metrics.json)")
+
+
+class _ModelProgress:
+    """One line per model while a comparison runs (quiet when not on a terminal)."""
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def __enter__(self):
+        return self
+
+    def start(self, name: str, index: int, count: int):
+        if sys.stderr.isatty():
+            console.print(f"[{index + 1}/{count}] training {name} ...")
+
+    def __exit__(self, *exc):
+        return False
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
