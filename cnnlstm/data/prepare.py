@@ -100,6 +100,17 @@ def _check_columns(frame: pd.DataFrame, arg: str, names) -> list[str]:
     return names
 
 
+def _looks_numeric(column: pd.Series) -> bool:
+    """A numeric column, or a text one (as read from a CSV) whose entries are mostly numbers: a stray "abc" in a
+    column of numbers must reach the non-numeric check in `prepare`, not drop the column silently."""
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+        return False
+    present = column.dropna()
+    return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() > 0.5
+
+
 def resolve_spec(frame: pd.DataFrame, spec: SeriesSpec) -> SeriesSpec:
     """Check every column name against `frame` and fill in the defaults (targets, time column)."""
     if spec.missing not in MISSING:
@@ -110,7 +121,7 @@ def resolve_spec(frame: pd.DataFrame, spec: SeriesSpec) -> SeriesSpec:
     future = _check_columns(frame, "future_covariates", spec.future_covariates)
     if spec.targets is None:
         taken = {time_col, id_col, *past, *future}
-        targets = [c for c in frame.columns if c not in taken and pd.api.types.is_numeric_dtype(frame[c])]
+        targets = [c for c in frame.columns if c not in taken and _looks_numeric(frame[c])]
         if not targets:
             raise ValueError(
                 "`targets` was not given and the data have no numeric column to forecast. "
@@ -233,12 +244,12 @@ def _time_index(group: pd.DataFrame, spec: SeriesSpec, freq, series_id: str, wha
         return index, freq, group
     inferred = pd.infer_freq(index)
     if inferred is None:
-        steps = pd.Series(np.diff(index.asi8))
+        steps = pd.Series(index[1:] - index[:-1])  # Timedeltas: asi8 counts in the index's unit, not always ns
         usual = steps.mode().iloc[0]
         row = int(np.flatnonzero(steps.to_numpy() != usual)[0]) + 1
         raise ValueError(
-            f"{where} has an irregular time step: most rows are {pd.Timedelta(usual)} apart, but row {row} "
-            f"({index[row]}) is {pd.Timedelta(int(steps[row - 1]))} after the row above it. Fix: pass freq= "
+            f"{where} has an irregular time step: most rows are {usual} apart, but row {row} "
+            f"({index[row]}) is {steps[row - 1]} after the row above it. Fix: pass freq= "
             "(e.g. freq='h') to put the data on a regular grid, with missing='interpolate' or 'ffill' for the gaps."
         )
     if freq is not None and pd.tseries.frequencies.to_offset(inferred) != pd.tseries.frequencies.to_offset(freq):
