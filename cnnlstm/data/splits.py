@@ -33,7 +33,10 @@ def check_split(split) -> tuple:
         raise TypeError(f"`split` must be a tuple. Received: split={split!r}. {fix}")
     split = tuple(split)
     if len(split) == 2 and all(isinstance(s, (str, pd.Timestamp)) for s in split):
-        first, second = (pd.Timestamp(s) for s in split)
+        try:
+            first, second = (pd.Timestamp(s) for s in split)
+        except ValueError:
+            raise ValueError(f"`split` timestamps must parse as dates. Received: split={split!r}. {fix}") from None
         if not first < second:
             raise ValueError(f"`split` timestamps must increase. Received: split={split!r}. {fix}")
         return (first, second)
@@ -43,7 +46,7 @@ def check_split(split) -> tuple:
         if split[0] <= 0 or min(split) < 0:
             raise ValueError(f"`split` row counts must be positive (train > 0). Received: split={split!r}. {fix}")
         return tuple(int(s) for s in split)
-    if all(isinstance(s, (int, float, np.floating)) for s in split):
+    if all(isinstance(s, (int, float, np.floating)) and not isinstance(s, bool) for s in split):
         if not (0 < split[0] and min(split) >= 0 and sum(split) <= 1 + 1e-9):
             raise ValueError(
                 f"`split` fractions must be non-negative, train > 0, and sum to at most 1. Received: split={split!r}. {fix}"
@@ -74,8 +77,9 @@ def split_bounds(length: int, split: tuple, timestamps: pd.Index | None = None) 
         train_end = min(split[0], length)
         val_end = min(train_end + split[1], length)
         return Bounds(train_end, val_end, min(val_end + split[2], length))
-    train_end = int(length * split[0])
-    val_end = int(length * (split[0] + split[1]))
+    # rounded before flooring: 0.7 + 0.1 is 0.7999999999999999 in floats, which would put 7 of 10 rows before val_end
+    train_end = int(round(length * split[0], 6))
+    val_end = int(round(length * (split[0] + split[1]), 6))
     total = split[0] + split[1] + split[2]
-    test_end = length if total >= 1 - 1e-9 else int(length * total)
+    test_end = length if total >= 1 - 1e-9 else int(round(length * total, 6))
     return Bounds(train_end, val_end, test_end)
