@@ -44,8 +44,14 @@ def auto_calendar(freq: str | None) -> list[str]:
 
 
 def _step(freq: str) -> pd.Timedelta | None:
+    offset = pd.tseries.frequencies.to_offset(freq)
+    # weeks (anchored on a weekday) and business days are no fixed-length ticks, yet have a usual step
+    if isinstance(offset, pd.offsets.Week):
+        return pd.Timedelta(weeks=offset.n)
+    if isinstance(offset, pd.offsets.BusinessDay):
+        return pd.Timedelta(days=offset.n)
     try:
-        return pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+        return pd.Timedelta(offset)
     except ValueError:
         return None
 
