@@ -260,19 +260,29 @@ class Forecaster:
         return pd.concat(frames, ignore_index=True)
 
     # ------------------------------------------------------------------ evaluate
-    def backtest(self, data, *, stride: int = 1) -> Backtest:
-        """Forecast every origin of the test part of `data` (as `split` defines it), beside the naive baselines."""
+    def backtest(self, data, *, stride: int = 1, part: str = "test") -> Backtest:
+        """Forecast every origin of one part of `data` (as `split` defines it), beside the naive baselines.
+
+        Args:
+            data: laid out as in `fit`; usually the same data, whose test part `fit` never saw.
+            stride: steps between forecast origins.
+            part: "test" (default) or "validation" (the part `fit` selected on).
+        """
         self._check_fitted()
         stride = _positive_int("stride", stride)
+        if part not in ("test", "validation"):
+            raise ValueError(f"`part` must be 'test' or 'validation'. Received: part={part!r}.")
         series = self._prepare(data)
         bounds = [split_bounds(int(n), check_split(self.split), t) for n, t in zip(series.lengths, series.timestamps)]
         scaled, index = self._scaled(series)
-        rows = window_starts(series.starts, [b.val_end for b in bounds], [b.test_end for b in bounds],
-                             window=self.window, horizon=self.horizon, stride=stride)
+        begins = [b.val_end if part == "test" else b.train_end for b in bounds]
+        ends = [b.test_end if part == "test" else b.val_end for b in bounds]
+        rows = window_starts(series.starts, begins, ends, window=self.window, horizon=self.horizon, stride=stride)
         if len(rows) == 0:
             raise ValueError(
-                f"The test part of `data` is too short for one forecast of horizon={self.horizon}: split={self.split!r} "
-                f"leaves {[b.test_end - b.val_end for b in bounds]} test rows. Fix: pass more data or a larger test share."
+                f"The {part} part of `data` is too short for one forecast of horizon={self.horizon}: split={self.split!r} "
+                f"leaves {[e - b for b, e in zip(begins, ends)]} {part} rows. Fix: pass more data or give {part} a "
+                "larger share of split."
             )
         series_of_window = np.searchsorted(series.starts, rows, side="right") - 1
         values = torch.as_tensor(scaled, device=self.device_)

@@ -39,7 +39,7 @@ def season_length(freq: str | None) -> int:
         if step == pd.Timedelta("1D"):
             return 7
         return 52 if step == pd.Timedelta("7D") else 1
-    name = offset.name.split("-")[0]
+    name = offset.rule_code.split("-")[0]
     for prefix, season in (("Q", 4), ("BQ", 4), ("M", 12), ("BM", 12), ("SM", 24), ("W", 52)):
         if name.startswith(prefix):
             return season

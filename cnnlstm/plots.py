@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .checkpoint import atomic_write_bytes  # noqa: E402
+from .data.prepare import infer_freq  # noqa: E402
 
 
 def stitched(backtest, name: str, *, series=None, target: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +34,7 @@ def _times(backtest, picked, horizon) -> np.ndarray:
     origins = backtest.origins[picked]
     if isinstance(origins[0], pd.Timestamp):
         steps = pd.DatetimeIndex(backtest.origins[backtest.series == backtest.series[picked[0]]])
-        freq = pd.infer_freq(steps[: max(3, min(len(steps), 10))]) if len(steps) >= 3 else None
+        freq = infer_freq(steps[: max(3, min(len(steps), 10))]) if len(steps) >= 3 else None
         if freq is not None:
             return np.concatenate([pd.date_range(o, periods=horizon, freq=freq).to_numpy() for o in origins])
     return np.concatenate([np.asarray(o) + np.arange(horizon) for o in origins])

@@ -11,9 +11,9 @@ from .._errors import unknown_name
 CALENDAR_FEATURES = {
     "minute": (lambda t: t.minute, 60),
     "hour": (lambda t: t.hour, 24),
-    "dayofweek": (lambda t: t.dayofweek, 7),
+    "dayofweek": (lambda t: t.day_of_week, 7),
     "dayofmonth": (lambda t: t.day - 1, 31),
-    "dayofyear": (lambda t: t.dayofyear - 1, 366),
+    "dayofyear": (lambda t: t.day_of_year - 1, 366),
     "month": (lambda t: t.month - 1, 12),
 }
 
@@ -32,7 +32,7 @@ def auto_calendar(freq: str | None) -> list[str]:
     step = _step(freq)
     if step is None:  # monthly, quarterly, yearly: no fixed length in seconds
         offset = pd.tseries.frequencies.to_offset(freq)
-        return ["month"] if offset.name.startswith(("M", "Q", "B")) or "M" in offset.name else []
+        return ["month"] if offset.rule_code.lstrip("B").startswith(("M", "Q", "SM")) else []
     seconds = step.total_seconds()
     if seconds < 3600:
         return ["minute", "hour", "dayofweek"]

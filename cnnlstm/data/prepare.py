@@ -6,6 +6,7 @@ known-future covariates (given by the user, then calendar features), so that a s
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -242,7 +243,7 @@ def _time_index(group: pd.DataFrame, spec: SeriesSpec, freq, series_id: str, wha
         return grid, spec.freq, group
     if len(index) < 3:
         return index, freq, group
-    inferred = pd.infer_freq(index)
+    inferred = infer_freq(index)
     if inferred is None:
         steps = pd.Series(index[1:] - index[:-1])  # Timedeltas: asi8 counts in the index's unit, not always ns
         usual = steps.mode().iloc[0]
@@ -258,6 +259,15 @@ def _time_index(group: pd.DataFrame, spec: SeriesSpec, freq, series_id: str, wha
             "Fix: resample all series to one frequency, or pass freq=."
         )
     return index, inferred, group
+
+
+def infer_freq(index: pd.DatetimeIndex) -> str | None:
+    """pandas' inferred frequency as a string (newer pandas may return an offset object)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        inferred = pd.infer_freq(index)
+    return getattr(inferred, "freqstr", inferred)
 
 
 def _numeric_block(group: pd.DataFrame, columns: list[str], missing: str, index, series_id: str, what: str):
@@ -306,7 +316,7 @@ def _row(index, row: int) -> str:
 
 def _resolve_calendar(calendar, freq, timestamps) -> list[str]:
     has_time = all(isinstance(t, pd.DatetimeIndex) for t in timestamps)
-    if calendar in (None, False, "none", ()):
+    if calendar is None or calendar is False or calendar == "none" or len(calendar) == 0:
         return []
     if calendar == "auto":
         return auto_calendar(freq) if has_time else []

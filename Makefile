@@ -1,0 +1,29 @@
+# Two commands for a fresh clone:  `make demo` (set up, then compare every model on the bundled airline data)
+# and `make test` (set up, then run the whole test suite). Both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch goes in first and on its own, so the package's `torch>=2.2` is already met and pip never pulls a
+# multi-gigabyte build on machines that keep a CPU wheel locally. Override with TORCH=torch for the newest.
+TORCH ?= torch==2.13.0
+# Tests and benchmarks read the real datasets from a local mirror laid out like ../shared/data.
+export CNNLSTM_DATA_DIR ?= $(abspath ../shared/data)
+
+.PHONY: setup demo test clean
+
+$(BIN)/cnnlstm: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q "$(TORCH)"
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/cnnlstm
+
+demo: setup
+	$(BIN)/cnnlstm compare --out runs/demo
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,243 @@
+"""The Forecaster contract over the whole registry, on the real airline series and small real ETTh1 slices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from cnnlstm import Forecaster, list_models
+from cnnlstm.data.scaling import NotFittedError
+from cnnlstm.tasks import ForecastNet
+
+TINY = dict(num_conv_layers=1, filters=8, hidden_size=8)
+
+
+def tiny(model: str) -> dict:
+    """Small hyperparameters each model accepts."""
+    from cnnlstm.models import model_hyperparameters
+
+    allowed = model_hyperparameters(model)
+    return {k: v for k, v in TINY.items() if k in allowed}
+
+
+def small(model="cnn_lstm", **kwargs) -> Forecaster:
+    settings = dict(window=24, horizon=6, split=(96, 24, 24), epochs=2, batch_size=16, seed=0, progress=False)
+    settings.update(kwargs)
+    return Forecaster(model=model, **tiny(model), **settings)
+
+
+@pytest.fixture(scope="module")
+def two_targets(etth1) -> pd.DataFrame:
+    return etth1.iloc[:400][["date", "OT", "HUFL", "LUFL"]]
+
+
+@pytest.mark.parametrize("model", list_models())
+@pytest.mark.parametrize("channel_independent", [False, True])
+def test_network_shape_and_finite_backward(model, channel_independent):
+    net = ForecastNet(model=model, num_features=5, num_observed=3, num_targets=2, window=16, horizon=4,
+                      channel_independent=channel_independent, model_kwargs=tiny(model))
+    x = torch.randn(8, 16, 5)
+    out = net(x)
+    assert out.shape == (8, 4, 2)
+    out.square().mean().backward()
+    grads = [p.grad for p in net.parameters() if p.requires_grad]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert any(g.abs().sum() > 0 for g in grads)
+
+
+@pytest.mark.parametrize("model", list_models())
+def test_network_overfits_one_batch(model):
+    torch.manual_seed(0)
+    net = ForecastNet(model=model, num_features=2, num_observed=2, num_targets=2, window=16, horizon=4,
+                      model_kwargs=tiny(model))
+    t = torch.linspace(0, 6, 20)
+    phase = torch.rand(16, 1, 1) * 6
+    series = torch.cat([torch.sin(t[None, :, None] + phase), torch.cos(2 * t[None, :, None] + phase)], dim=-1)
+    x, y = series[:, :16], series[:, 16:]
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)
+    first = torch.nn.functional.mse_loss(net(x), y).item()
+    for _ in range(150):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(net(x), y)
+        loss.backward()
+        optimizer.step()
+    assert loss.item() < 0.1 * first
+
+
+@pytest.mark.parametrize("model", list_models())
+def test_fit_predict_save_load_identical(model, airline, tmp_path):
+    forecaster = small(model).fit(airline)
+    forecast = forecaster.predict(airline)
+    assert list(forecast.columns) == ["date", "Passengers"]
+    assert len(forecast) == 6
+    assert forecast["date"].iloc[0] == pd.Timestamp("1961-01-01")
+    assert np.isfinite(forecast["Passengers"]).all()
+    forecaster.save(tmp_path / "run")
+    loaded = Forecaster.load(tmp_path / "run")
+    pd.testing.assert_frame_equal(loaded.predict(airline), forecast)
+    assert loaded.score(airline) == pytest.approx(forecaster.score(airline))
+
+
+@pytest.mark.parametrize("model", list_models())
+def test_same_seed_same_result(model, airline):
+    first = small(model, seed=3).fit(airline).predict(airline)
+    second = small(model, seed=3).fit(airline).predict(airline)
+    other = small(model, seed=4).fit(airline).predict(airline)
+    pd.testing.assert_frame_equal(first, second)
+    assert not np.allclose(first["Passengers"], other["Passengers"])
+
+
+def test_several_targets_and_covariates(two_targets):
+    forecaster = small("cnn_lstm", targets=["OT", "HUFL"], past_covariates=["LUFL"], split=(0.6, 0.2, 0.2))
+    forecaster.fit(two_targets)
+    assert forecaster.columns_ == ["OT", "HUFL", "LUFL", "hour_sin", "hour_cos", "dayofweek_sin", "dayofweek_cos"]
+    forecast = forecaster.predict(two_targets)
+    assert list(forecast.columns) == ["date", "OT", "HUFL"] and len(forecast) == 6
+    assert forecast["date"].iloc[0] == two_targets["date"].iloc[-1] + pd.Timedelta(hours=1)
+    scores = forecaster.score(two_targets)
+    for key in ("mse", "rmse", "mae", "mape", "smape", "mase", "scaled_mse", "scaled_mae", "naive_rmse",
+                "seasonal_naive_rmse"):
+        assert np.isfinite(scores[key]), key
+    assert scores["rmse"] == pytest.approx(np.sqrt(scores["mse"]))
+
+
+def test_future_covariates_need_future_values(two_targets):
+    data = two_targets.rename(columns={"LUFL": "plan"})
+    forecaster = small("lstm", targets=["OT"], future_covariates=["plan"], calendar=None, split=(0.6, 0.2, 0.2))
+    forecaster.fit(data)
+    with pytest.raises(ValueError, match="`future` is needed"):
+        forecaster.predict(data)
+    stamps = pd.date_range(data["date"].iloc[-1], periods=7, freq="h")[1:]
+    future = pd.DataFrame({"date": stamps, "plan": np.linspace(1, 2, 6)})
+    forecast = forecaster.predict(data, future=future)
+    assert len(forecast) == 6
+    shifted = forecaster.predict(data, future=future.assign(plan=future["plan"] + 5))
+    assert not np.allclose(forecast["OT"], shifted["OT"])  # the model reads the future values
+    with pytest.raises(ValueError, match="for each of the 6 steps"):
+        forecaster.predict(data, future=future.iloc[:3])
+
+
+def test_long_layout_global_model(etth1):
+    part = etth1.iloc[:300]
+    long = pd.concat([part[["date", c]].rename(columns={c: "value"}).assign(station=c) for c in ("OT", "HUFL")])
+    forecaster = small("linear", id_col="station", targets=["value"], split=(0.6, 0.2, 0.2)).fit(long)
+    assert forecaster.series_ids_ == ["OT", "HUFL"]
+    assert forecaster.scaler_.offset_.shape == (2, 5)  # per series and per column
+    forecast = forecaster.predict(long)
+    assert list(forecast.columns) == ["station", "date", "value"] and len(forecast) == 12
+    backtest = forecaster.backtest(long)
+    assert set(backtest.series) == {"OT", "HUFL"}
+    other = long.assign(station=long["station"].replace({"OT": "new"}))
+    with pytest.raises(ValueError, match="not fitted on"):
+        forecaster.predict(other)
+
+
+def test_scaler_is_fitted_on_the_training_part_only(airline):
+    forecaster = small("linear").fit(airline)
+    train = airline["Passengers"].to_numpy()[:96]
+    assert forecaster.scaler_.offset_[0, 0] == pytest.approx(train.mean())
+    assert forecaster.scaler_.scale_[0, 0] == pytest.approx(train.std())
+    changed = airline.copy()
+    changed.loc[100:, "Passengers"] *= 10  # validation and test rows only
+    assert small("linear").fit(changed).scaler_.offset_[0, 0] == pytest.approx(train.mean())
+
+
+def test_fit_never_reads_the_test_part(airline):
+    reference = small("cnn", epochs=1).fit(airline)
+    poisoned = airline.copy()
+    poisoned.loc[120:, "Passengers"] = 1e6  # the test part (rows 120..143)
+    other = small("cnn", epochs=1).fit(poisoned)
+    for a, b in zip(reference.net_.state_dict().values(), other.net_.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_early_stopping_restores_the_best_validation_epoch(airline):
+    forecaster = small("lstm", epochs=30, patience=3, lr=3e-2).fit(airline)
+    history = forecaster.history_
+    best = history["val_loss"].idxmin()
+    assert len(history) <= 30
+    if len(history) < 30:
+        assert len(history) - 1 - best == 3  # stopped after `patience` epochs without improvement
+    backtest = forecaster.backtest(airline, part="validation")
+    scaled = ((backtest.scaled_forecasts["model"] - backtest.scaled_actual) ** 2).mean()
+    assert scaled == pytest.approx(history["val_loss"].min(), rel=1e-4)
+
+
+def test_revin_rescues_a_trending_series():
+    """A trend that leaves the training range: a train-fitted z-score alone leaves the LSTM far off (worse than
+    naive); per-window normalisation brings it under the naive forecast."""
+    t = np.arange(400, dtype=float)
+    frame = pd.DataFrame({"y": 0.5 * t + 3 * np.sin(2 * np.pi * t / 12)})
+    settings = dict(window=24, horizon=6, split=(0.6, 0.2, 0.2), epochs=15, batch_size=32, progress=False)
+    with_revin = Forecaster("lstm", **settings).fit(frame).score(frame)
+    without = Forecaster("lstm", revin=False, **settings).fit(frame).score(frame)
+    assert with_revin["rmse"] < with_revin["naive_rmse"] < without["rmse"]
+
+
+def test_parallel_branch_weights_are_readable(airline):
+    weighted = small("parallel", merge="weighted").fit(airline)
+    weights = weighted.branch_weights()
+    assert set(weights) == {"cnn", "lstm"} and sum(weights.values()) == pytest.approx(1)
+    attention = small("parallel", merge="attention").fit(airline)
+    attention.predict(airline)
+    assert sum(attention.branch_weights().values()) == pytest.approx(1)
+    with pytest.raises(ValueError, match="needs model='parallel'"):
+        small("cnn").fit(airline).branch_weights()
+
+
+def test_not_fitted_and_bad_arguments(airline, tmp_path):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        Forecaster().predict(airline)
+    with pytest.raises(ValueError, match="`window` must be a positive integer"):
+        small(window=0).fit(airline)
+    with pytest.raises(ValueError, match="`loss` must be one of"):
+        small(loss="rmse").fit(airline)
+    with pytest.raises(ValueError, match="Did you mean 'cnn_lstm'"):
+        small("cnn_lstn").fit(airline)
+    with pytest.raises(ValueError, match="`part` must be 'test' or 'validation'"):
+        small("linear").fit(airline).backtest(airline, part="train")
+    with pytest.raises(FileNotFoundError, match="model folder"):
+        Forecaster.load(tmp_path / "nothing")
+
+
+def test_loading_never_unpickles(airline, tmp_path):
+    import pickle
+
+    small("linear").fit(airline).save(tmp_path / "run")
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    with open(tmp_path / "run" / "model.pt", "wb") as file:
+        pickle.dump({"x": Evil()}, file)
+    with pytest.raises(pickle.UnpicklingError):
+        Forecaster.load(tmp_path / "run")
+
+
+def test_save_is_atomic_and_leaves_earlier_results(airline, tmp_path, monkeypatch):
+    forecaster = small("linear").fit(airline)
+    forecaster.save(tmp_path / "run")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()}
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("cnnlstm.checkpoint.os.replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        small("linear", seed=5).fit(airline).save(tmp_path / "run")
+    after = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()}
+    assert after == before  # no half-written file, no temporary left behind
+
+
+def test_etth1_all_channels_beat_naive_on_validation(etth1):
+    """Real data: ETTh1, all 7 channels, a short training must beat the naive forecast on validation."""
+    part = etth1.iloc[: 24 * 300]  # 300 days
+    forecaster = Forecaster("cnn_lstm", window=96, horizon=24, split=(0.7, 0.15, 0.15), calendar=None, epochs=3,
+                            batch_size=64, num_conv_layers=1, filters=16, hidden_size=32, progress=False)
+    forecaster.fit(part)
+    assert forecaster.num_targets_ == 7
+    metrics = forecaster.backtest(part, part="validation", stride=4).metrics
+    assert metrics.loc["model", "scaled_mse"] < metrics.loc["naive", "scaled_mse"]
