@@ -80,6 +80,7 @@ def _load_data(data_path, dataset, data_dir, *, required=True):
     if data_path and dataset:
         raise click.UsageError("Pass either --data or --dataset, not both.")
     if dataset:
+        datasets.info(dataset)  # an unknown name fails here, with the valid names
         return resolve_data(dataset, data_dir=data_dir)
     if data_path:
         return read_table(data_path, what="--data"), {}
@@ -112,15 +113,18 @@ def _settings(defaults: dict, config_file, assignments, **options) -> dict:
 
 
 def _fail_cleanly(func):
-    """Turn the library's ValueError/TypeError/FileNotFoundError into a one-line CLI error, no traceback."""
+    """Turn the library's input errors into a one-line CLI error; CNNLSTM_DEBUG=1 shows the traceback instead."""
     import functools
+    import os
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except (ValueError, TypeError, FileNotFoundError, datasets.DatasetUnavailableError) as error:
-            raise click.ClickException(str(error)) from None
+            if os.environ.get("CNNLSTM_DEBUG"):
+                raise
+            raise click.ClickException(f"{error}\n(set CNNLSTM_DEBUG=1 for the traceback)") from None
 
     return wrapper
 
@@ -240,7 +244,8 @@ def _write_plots(out: Path, histories, backtest, frame, estimator) -> None:
     history = None
     spec = estimator.spec_
     if spec.id_col is None and spec.time_col is not None:
-        past = frame[frame[spec.time_col] < backtest.origins[0]].tail(4 * estimator.horizon)
+        stamps = pd.to_datetime(frame[spec.time_col])
+        past = frame[stamps < backtest.origins[0]].tail(4 * estimator.horizon)
         history = (pd.to_datetime(past[spec.time_col]).to_numpy(), past[spec.targets[0]].to_numpy())
     plots.save_figure(plots.plot_forecast(backtest, history=history), out / "forecast.png")
     plots.save_figure(plots.plot_learning_curves(histories), out / "learning_curve.png")

@@ -5,11 +5,13 @@ Every contender sees the same prepared data, split, scaling and seed, so differe
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ._errors import did_you_mean
 from .data import datasets
 from .estimators import Forecaster
 from .evaluate import Backtest
@@ -37,12 +39,38 @@ def resolve_data(data, *, data_dir=None) -> tuple[pd.DataFrame | object, dict]:
         if info.targets is not None:
             settings["targets"] = list(info.targets)
         return datasets.load(data, data_dir=data_dir), settings
+    if isinstance(data, str) and not os.path.exists(data):
+        raise ValueError(
+            f"`data` must be a dataset name ({', '.join(datasets.list_datasets())}) or a path to a file. "
+            f"Received: data={data!r}.{did_you_mean(data, datasets.list_datasets())}"
+        )
     return data, {}
 
 
 def default_window(horizon: int, season: int | None) -> int:
     """Two seasons of history where there is a season, else four horizons."""
     return 2 * season if season and season > 1 else 4 * horizon
+
+
+def _split_hyperparameters(settings: dict, models: list[str]) -> dict[str, dict]:
+    """Take model hyperparameters out of `settings`: each model gets those it accepts (hidden_size reaches the
+    models with an LSTM); a name no compared model accepts is an error."""
+    import inspect
+
+    from ._errors import did_you_mean
+    from .models import model_hyperparameters
+
+    accepted = {name: model_hyperparameters(name) for name in models}
+    forecaster_args = set(inspect.signature(Forecaster).parameters)
+    extra = {k: settings.pop(k) for k in list(settings) if k not in forecaster_args}
+    known = set().union(*accepted.values())
+    for key in extra:
+        if key not in known:
+            raise ValueError(
+                f"{key!r} is neither a Forecaster setting nor a hyperparameter of the compared models {models}."
+                f"{did_you_mean(key, sorted(known | forecaster_args))} Fix: see `cnnlstm models` for hyperparameters."
+            )
+    return {name: {k: v for k, v in extra.items() if k in accepted[name]} for name in models}
 
 
 def compare(data="airline", *, models: list[str] | None = None, horizon: int | None = None,
@@ -54,7 +82,8 @@ def compare(data="airline", *, models: list[str] | None = None, horizon: int | N
         models: registry names; None takes every model.
         horizon, window: None picks the season length (or 24) and two seasons of history.
         on_model: called as on_model(name, index, count) before each model trains, for progress displays.
-        **forecaster_kwargs: anything `Forecaster` takes (epochs, split, targets, seed, model hyperparameters).
+        **forecaster_kwargs: anything `Forecaster` takes (epochs, split, targets, seed), and model
+            hyperparameters, each given to the models that accept it.
 
     Example:
         >>> result = compare("airline", models=["linear"], epochs=5)       # doctest: +SKIP
@@ -72,12 +101,13 @@ def compare(data="airline", *, models: list[str] | None = None, horizon: int | N
 
             raise unknown_name("models", name, list_models())
 
+    hyperparameters = _split_hyperparameters(settings, models)
     rows, result = {}, Comparison(table=pd.DataFrame())
     for index, name in enumerate(models):
         if on_model is not None:
             on_model(name, index, len(models))
         began = time.perf_counter()
-        estimator = Forecaster(model=name, window=window, horizon=horizon, **settings).fit(frame)
+        estimator = Forecaster(model=name, window=window, horizon=horizon, **settings, **hyperparameters[name]).fit(frame)
         train_seconds = time.perf_counter() - began
         began = time.perf_counter()
         backtest = estimator.backtest(frame)

@@ -1,0 +1,116 @@
+"""Every subcommand runs, with --dry-run and for real on tiny settings; errors are one clear line."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cnnlstm.cli import main
+
+TINY = ["--window", "24", "--horizon", "6", "--epochs", "2", "--batch-size", "16", "--set", "filters=8",
+        "--set", "hidden_size=8", "--set", "num_conv_layers=1"]
+
+
+def run(*args, ok: bool = True):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate", "models", "datasets", "compare"])
+def test_every_subcommand_has_help(command):
+    result = run(command, "--help")
+    assert "--dry-run" in result.output
+    assert "Usage:" in result.output
+
+
+def test_models_lists_the_registry():
+    result = run("models", "--json")
+    registry = json.loads(result.output)
+    assert set(registry) == {"cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "linear"}
+    assert registry["parallel"]["hyperparameters"]["merge"] == "concat"
+    assert "cnn_lstm" in run("models", "--dry-run").output
+
+
+def test_datasets_lists_where_each_is_found():
+    output = run("datasets", "--dry-run").output
+    assert "airline" in output and "packaged" in output and "etth1" in output
+
+
+def test_train_dry_run_writes_nothing(tmp_path):
+    out = tmp_path / "run"
+    result = run("train", "--dataset", "airline", "--model", "parallel", *TINY, "--set", "merge=attention",
+                 "--out", out, "--dry-run")
+    assert "dry run" in result.output and "(2, 6, 1)" in result.output
+    assert not out.exists()
+
+
+def test_compare_dry_run_checks_every_model(tmp_path):
+    result = run("compare", "--window", "24", "--horizon", "12", "--out", tmp_path / "c", "--dry-run")
+    for name in ("cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "linear"):
+        assert f"model {name!r}" in result.output
+    assert not (tmp_path / "c").exists()
+
+
+def test_train_predict_evaluate_round_trip(tmp_path, airline):
+    csv = tmp_path / "airline.csv"
+    airline.to_csv(csv, index=False)
+    out = tmp_path / "run"
+    run("train", "--data", csv, "--model", "cnn_lstm", *TINY, "--split", "96,24,24", "--out", out)
+    for name in ("config.json", "model.pt", "scaler.json", "metrics.json", "history.csv", "forecast.png",
+                 "learning_curve.png"):
+        assert (out / name).exists(), name
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["table"]) == {"model", "naive", "seasonal_naive"}
+    assert metrics["test"]["windows"] == 19  # origins 120 .. 138 with horizon 6
+    config = json.loads((out / "config.json").read_text())
+    assert config["params"]["model_kwargs"] == {"filters": 8, "hidden_size": 8, "num_conv_layers": 1}
+
+    assert "dry run" in run("predict", out, "--data", csv, "--dry-run").output
+    forecast_csv = tmp_path / "forecast.csv"
+    run("predict", out, "--data", csv, "--out", forecast_csv)
+    forecast = pd.read_csv(forecast_csv)
+    assert forecast["date"].tolist()[:2] == ["1961-01-01", "1961-02-01"] and len(forecast) == 6
+
+    assert "dry run" in run("evaluate", out, "--data", csv, "--dry-run").output
+    run("evaluate", out, "--data", csv, "--stride", "6", "--out", tmp_path / "m.json")
+    assert json.loads((tmp_path / "m.json").read_text())["model"]["rmse"] > 0
+
+
+def test_compare_ranks_models_beside_baselines(tmp_path):
+    out = tmp_path / "c"
+    result = run("compare", "--models", "linear,cnn", "--epochs", "2", "--set", "filters=8", "--out", out)
+    table = pd.read_csv(out / "table.csv", index_col="model")
+    assert set(table.index) == {"linear", "cnn", "naive", "seasonal_naive"}
+    assert table["rank"].tolist() == [1, 2, 3, 4] and table["rmse"].is_monotonic_increasing
+    assert (out / "forecast.png").stat().st_size > 10_000
+    assert "seasonal_naive" in result.output
+
+
+def test_config_file_and_overrides(tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text('model = "lstm"\nwindow = 24\nhorizon = 6\n[hyperparameters]\nhidden_size = 8\n')
+    result = run("train", "--dataset", "airline", "--config", config, "--horizon", "3", "--dry-run")
+    assert "model 'lstm'" in result.output and "horizon 3" in result.output
+    config.write_text("windw = 24\n")
+    result = run("train", "--dataset", "airline", "--config", config, "--dry-run", ok=False)
+    assert result.exit_code != 0 and "'windw' is not a setting" in result.output and "window" in result.output
+
+
+def test_errors_are_clear_one_liners(tmp_path):
+    result = run("train", "--dataset", "airline", "--target", "Passengrs", "--dry-run", ok=False)
+    assert result.exit_code == 1 and "Did you mean 'Passengers'" in result.output and "Traceback" not in result.output
+    result = run("train", "--dry-run", ok=False)
+    assert "Pass --data PATH" in result.output
+    result = run("train", "--dataset", "airlin", "--dry-run", ok=False)
+    assert "Did you mean 'airline'" in result.output
+    result = run("train", "--dataset", "airline", "--set", "hidden_size", "--dry-run", ok=False)
+    assert "KEY=VALUE" in result.output
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = run("train", "--data", empty, "--dry-run", ok=False)
+    assert "empty file" in result.output
