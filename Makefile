@@ -20,7 +20,7 @@ $(BIN)/cnnlstm: pyproject.toml
 setup: $(BIN)/cnnlstm
 
 demo: setup
-	$(BIN)/cnnlstm compare --out runs/demo
+	$(BIN)/cnnlstm --threads 1 compare --out runs/demo  # tiny models: one thread is fastest
 
 test: setup
 	$(BIN)/python -m pytest -q

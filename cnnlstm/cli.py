@@ -157,7 +157,10 @@ def _metrics_table(frame: pd.DataFrame, title: str,
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="cnnlstm")
-def main():
+@click.option("--threads", type=int, default=None, envvar="CNNLSTM_THREADS",
+              help="CPU threads for torch (default: torch's own choice). Small models often run fastest on 1, "
+                   "and on a busy machine extra threads can slow them down many times.")
+def main(threads):
     """Hybrid CNN-LSTM networks for time series: train, evaluate, predict and compare.
 
     \b
@@ -169,6 +172,12 @@ def main():
 
     Every command takes --help and --dry-run (checks data and settings, trains nothing).
     """
+    if threads is not None:
+        import torch
+
+        if threads < 1:
+            raise click.BadParameter(f"must be a positive integer. Received: --threads {threads}.", param_hint="--threads")
+        torch.set_num_threads(threads)
 
 
 @main.command()
@@ -391,6 +400,9 @@ def compare(data_path, dataset, data_dir, model_names, out, dry_run, config_file
     _write_plots(out, result.histories, merged, frame, first)
     console.print(_metrics_table(result.table, f"Test backtest: {dataset or data_path}, window {window}, horizon "
                                                f"{horizon}, {result.settings['windows']} origins (ranked by RMSE)"))
+    import torch
+
+    console.print(f"torch threads: {torch.get_num_threads()}; device: {first.device_}")
     console.print(f"Plots and tables in {out}/ (forecast.png, learning_curve.png, table.csv, metrics.json)")
 
 

@@ -114,3 +114,17 @@ def test_errors_are_clear_one_liners(tmp_path):
     empty.write_text("")
     result = run("train", "--data", empty, "--dry-run", ok=False)
     assert "empty file" in result.output
+
+
+def test_threads_option():
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        assert "model 'linear'" in run("--threads", "1", "train", "--dataset", "airline", "--model", "linear",
+                                       "--dry-run").output
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    result = run("--threads", "0", "models", ok=False)
+    assert result.exit_code != 0 and "--threads" in result.output
