@@ -1,0 +1,81 @@
+"""The training loop: host synchronisation only at epoch ends, static batch shapes, early stopping."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import torch
+
+from cnnlstm.tasks import ForecastNet, WindowGather
+from cnnlstm.train import TrainConfig, fit, resolve_device
+
+
+def _setup(num_rows=200, window=16, horizon=4):
+    torch.manual_seed(0)
+    values = torch.randn(num_rows, 2).cumsum(0)
+    gather = WindowGather(values, window=window, horizon=horizon, num_observed=2, num_targets=2)
+    net = ForecastNet(model="cnn", num_features=2, num_observed=2, num_targets=2, window=window, horizon=horizon,
+                      model_kwargs={"filters": 8, "num_conv_layers": 1})
+    return net, gather, torch.arange(0, 120), torch.arange(120, 180)
+
+
+def test_the_loss_is_read_once_per_epoch(monkeypatch):
+    """No .item(), .cpu(), .tolist() or truth test inside the step: the host waits for the device only at the end
+    of an epoch (train loss, validation loss), so the step can be captured in a CUDA graph."""
+    net, gather, train_starts, val_starts = _setup()
+    reads = []
+    for name in ("item", "cpu", "tolist", "numpy", "__bool__"):
+        original = getattr(torch.Tensor, name)
+
+        def counting(self, *args, _original=original, _name=name, **kwargs):
+            caller = sys._getframe(1).f_code.co_filename
+            # Adam keeps its step counter on the host unless capturable, so reading it syncs nothing
+            if "torch/optim" not in caller.replace("\\", "/"):
+                reads.append((_name, caller.split("/")[-1]))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, counting)
+    config = TrainConfig(epochs=3, batch_size=16, patience=None, progress=False)  # 8 steps per epoch
+    fit(net, gather=gather, train_starts=train_starts, val_starts=val_starts,
+        loss_fn=torch.nn.functional.mse_loss, config=config)
+    monkeypatch.undo()
+    assert [name for name, _ in reads] == ["item", "item"] * 3, reads
+    assert {file for _, file in reads} == {"train.py"}
+
+
+def test_every_step_has_the_same_batch_shape():
+    net, gather, train_starts, _ = _setup()
+    shapes = []
+    net.register_forward_pre_hook(lambda module, args: shapes.append(tuple(args[0].shape)))
+    fit(net, gather=gather, train_starts=train_starts[:50], val_starts=None, loss_fn=torch.nn.functional.mse_loss,
+        config=TrainConfig(epochs=2, batch_size=16, progress=False))
+    assert set(shapes) == {(16, 16, 2)} and len(shapes) == 2 * 4  # 50 windows: 4 steps, the last topped up
+
+
+def test_history_and_patience():
+    net, gather, train_starts, val_starts = _setup()
+    history = fit(net, gather=gather, train_starts=train_starts, val_starts=val_starts,
+                  loss_fn=torch.nn.functional.mse_loss,
+                  config=TrainConfig(epochs=40, batch_size=16, patience=2, lr=0.05, progress=False))
+    assert {"epoch", "train_loss", "val_loss", "lr", "seconds"} <= set(history[0])
+    losses = [h["val_loss"] for h in history]
+    best = losses.index(min(losses))
+    assert len(history) == 40 or len(history) - 1 - best == 2
+
+
+def test_config_and_device_errors():
+    with pytest.raises(ValueError, match="`epochs` must be a positive integer"):
+        TrainConfig(epochs=0)
+    with pytest.raises(ValueError, match="`lr` must be positive"):
+        TrainConfig(lr=0)
+    with pytest.raises(ValueError, match="`device` must be"):
+        resolve_device("gpu0")
+    assert resolve_device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device"):
+            resolve_device("cuda")
+    net, gather, _, _ = _setup()
+    with pytest.raises(ValueError, match="no training windows"):
+        fit(net, gather=gather, train_starts=torch.zeros(0, dtype=torch.long), val_starts=None,
+            loss_fn=torch.nn.functional.mse_loss, config=TrainConfig(progress=False))
