@@ -37,6 +37,7 @@ class TrainConfig:
     seed: int = 0
     progress: bool | None = None  # None: a progress bar on an interactive terminal, quiet in CI and in pipes
     eval_batch_size: int = 1024
+    cuda_graph: bool = False  # capture the whole training step in a CUDA graph (CUDA only; static shapes)
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "eval_batch_size"):
@@ -72,9 +73,45 @@ def show_progress(setting: bool | None) -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-def _autocast(device: torch.device, enabled: bool):
-    # bf16 keeps fp32's exponent range, so no loss scaling is needed
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")
+def _autocast(device: torch.device, enabled: bool, cache: bool = True):
+    # bf16 keeps fp32's exponent range, so no loss scaling is needed; a captured graph wants no weight cache
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled and device.type == "cuda",
+                          cache_enabled=cache)
+
+
+def _capture(step, model: nn.Module, optimizer, example_rows: torch.Tensor):
+    """Record `step` once in a CUDA graph and return a function that replays it on new rows.
+
+    Follows PyTorch's whole-network capture recipe: a few warm-up steps on a side stream (they allocate the
+    optimizer state and pick kernels), then capture. The warm-up's updates are undone, so the captured run trains
+    exactly the steps it is given.
+    """
+    weights = copy.deepcopy(model.state_dict())
+    static_rows = example_rows.clone()
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            step(static_rows)
+    torch.cuda.current_stream().wait_stream(side)
+    with torch.no_grad():  # undo the warm-up in place: the graph keeps pointers to these very tensors
+        for name, tensor in model.state_dict().items():
+            tensor.copy_(weights[name])
+        for state in optimizer.state.values():
+            for value in state.values():
+                if torch.is_tensor(value):
+                    value.zero_()
+    graph = torch.cuda.CUDAGraph()
+    optimizer.zero_grad(set_to_none=True)
+    with torch.cuda.graph(graph):
+        static_loss = step(static_rows)
+
+    def replay(rows: torch.Tensor) -> torch.Tensor:
+        static_rows.copy_(rows)
+        graph.replay()
+        return static_loss.clone()
+
+    return replay
 
 
 def _schedule(step: int, total: int, warmup: int) -> float:
@@ -122,14 +159,22 @@ def fit(
     steps_per_epoch = math.ceil(num_train / batch_size)
     total_steps = steps_per_epoch * config.epochs
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    graphed = config.cuda_graph
+    if graphed and device.type != "cuda":
+        raise ValueError(
+            f"`cuda_graph=True` needs the data on a CUDA device. Received: device={str(device)!r}. "
+            "Fix: set cuda_graph=False, or train on a machine with a GPU."
+        )
+    # capturable=True keeps Adam's step counter and a tensor learning rate on the device, as a graph needs
+    lr = torch.tensor(config.lr, device=device) if graphed else config.lr
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=config.weight_decay, capturable=graphed)
     warmup = max(1, int(config.warmup * total_steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _schedule(s, total_steps, warmup))
     generator = torch.Generator(device=device).manual_seed(config.seed)
 
     def step(rows: torch.Tensor) -> torch.Tensor:
         x, y = gather(rows)  # x (B, W, F), y (B, H, T), gathered on the device
-        with _autocast(device, config.amp):
+        with _autocast(device, config.amp, cache=not graphed):
             prediction = model(x)
         loss = loss_fn(prediction.float(), y)
         optimizer.zero_grad(set_to_none=True)
@@ -137,8 +182,10 @@ def fit(
         if config.grad_clip is not None:  # a long LSTM can blow up on one bad batch
             nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip, foreach=True)
         optimizer.step()
-        scheduler.step()
         return loss.detach()
+
+    if graphed:  # the whole step, gather to AdamW, replays as one graph: no per-kernel launch cost
+        step = _capture(step, model, optimizer, train_starts[:batch_size])
 
     history: list[dict] = []
     best_loss, best_state, bad_epochs = math.inf, None, 0
@@ -152,10 +199,11 @@ def fit(
             running = torch.zeros((), device=device)
             for rows in train_starts[order].view(steps_per_epoch, batch_size):
                 running += step(rows)
+                scheduler.step()
             record = {"epoch": epoch, "train_loss": (running / steps_per_epoch).item()}
             if val_starts is not None and len(val_starts):
                 record["val_loss"] = evaluate_loss(model, gather, val_starts, loss_fn, config).item()
-            record["lr"] = optimizer.param_groups[0]["lr"]
+            record["lr"] = float(optimizer.param_groups[0]["lr"])
             record["seconds"] = time.perf_counter() - began
             history.append(record)
             progress.update(record)
