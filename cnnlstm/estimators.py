@@ -36,6 +36,11 @@ def _positive_int(name: str, value) -> int:
     return int(value)
 
 
+def _as_table(data, what: str = "data"):
+    """Arrays go to `prepare` as they are (no pandas copy); anything else is read into a DataFrame."""
+    return data if isinstance(data, np.ndarray) else read_table(data, what=what)
+
+
 class Forecaster:
     """Direct multi-step forecasting with any registry model, for one or many series.
 
@@ -112,7 +117,7 @@ class Forecaster:
         loss_fn = loss_function(self.loss)
         device = resolve_device(self.device)
 
-        series = prepare(read_table(data), self._spec())
+        series = prepare(_as_table(data), self._spec())
         bounds = [split_bounds(int(n), split, t) for n, t in zip(series.lengths, series.timestamps)]
         self._check_lengths(series, bounds, split)
 
@@ -121,7 +126,7 @@ class Forecaster:
         self.freq_, self.series_ids_ = series.freq, series.series_ids
         self.season_length_ = self.season_length or season_length(series.freq)
         self.scaler_ = SeriesScaler(self.scaler).fit(series.values, series.starts, series.starts + [b.train_end for b in bounds])
-        scaled = torch.as_tensor(self.scaler_.transform(series.values, series.series_of_rows()), device=device)
+        scaled = torch.as_tensor(self.scaler_.transform_series(series.values, series.starts, series.lengths), device=device)
 
         gather = WindowGather(scaled, window=window, horizon=horizon, num_observed=series.num_observed,
                               num_targets=series.num_targets)
@@ -162,9 +167,8 @@ class Forecaster:
 
     # ------------------------------------------------------------------ data in after fitting
     def _prepare(self, data, what: str = "data") -> SeriesData:
-        frame = read_table(data, what=what)
         spec = dataclasses.replace(self.spec_, calendar=list(self.spec_.calendar), freq=self.freq_)
-        series = prepare(frame, spec, what=what)
+        series = prepare(_as_table(data, what), spec, what=what)
         unknown = [s for s in series.series_ids if s not in self.series_ids_]
         if unknown:
             raise ValueError(
@@ -175,7 +179,7 @@ class Forecaster:
 
     def _scaled(self, series: SeriesData) -> tuple[np.ndarray, np.ndarray]:
         index = np.array([self.series_ids_.index(s) for s in series.series_ids])
-        return self.scaler_.transform(series.values, np.repeat(index, series.lengths)), index
+        return self.scaler_.transform_series(series.values, series.starts, series.lengths, index), index
 
     # ------------------------------------------------------------------ predict
     def predict(self, data, *, future=None) -> pd.DataFrame:
@@ -255,8 +259,9 @@ class Forecaster:
         for s, series_id in enumerate(series.series_ids):
             frame = pd.DataFrame(out[s], columns=self.spec_.targets)
             frame.insert(0, time_name, future_index(series.timestamps[s], series.freq, self.horizon))
-            if self.spec_.id_col is not None:
-                frame.insert(0, self.spec_.id_col, series_id)
+            id_name = self.spec_.id_col or ("series" if len(self.series_ids_) > 1 else None)
+            if id_name is not None:
+                frame.insert(0, id_name, series_id)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 

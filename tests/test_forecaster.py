@@ -241,3 +241,28 @@ def test_etth1_all_channels_beat_naive_on_validation(etth1):
     assert forecaster.num_targets_ == 7
     metrics = forecaster.backtest(part, part="validation", stride=4).metrics
     assert metrics.loc["model", "scaled_mse"] < metrics.loc["naive", "scaled_mse"]
+
+
+def test_arrays_skip_pandas_and_never_change_the_callers_data():
+    from cnnlstm.data.prepare import SeriesSpec, prepare
+
+    rng = np.random.default_rng(0)
+    array = rng.normal(size=(3, 60, 2)).cumsum(axis=1).astype(np.float32)
+    data = prepare(array, SeriesSpec())
+    assert np.shares_memory(data.values, array)  # float32, C-ordered: used as it is
+    assert data.series_ids == ["0", "1", "2"] and data.lengths.tolist() == [60, 60, 60]
+    assert data.columns == ["x0", "x1"]
+    with_gap = array.copy()
+    with_gap[1, 10, 0] = np.nan
+    with pytest.raises(ValueError, match=r"series '1'\) column 'x0' has 1 missing values, the first at row 10"):
+        prepare(with_gap, SeriesSpec())
+    filled = prepare(with_gap, SeriesSpec(missing="interpolate"))
+    assert filled.values[60 + 10, 0] == pytest.approx((array[1, 9, 0] + array[1, 11, 0]) / 2)
+    assert np.isnan(with_gap[1, 10, 0])  # the caller's array is untouched
+    with pytest.raises(ValueError, match="has no time or id column"):
+        prepare(array, SeriesSpec(time_col="date"))
+
+    forecaster = Forecaster("linear", window=12, horizon=3, epochs=1, split=(0.6, 0.2, 0.2), progress=False)
+    forecast = forecaster.fit(array).predict(array)
+    assert list(forecast.columns) == ["series", "step", "x0", "x1"] and len(forecast) == 9
+    assert forecast["step"].tolist()[:3] == [60, 61, 62]

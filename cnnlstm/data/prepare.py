@@ -152,12 +152,13 @@ def resolve_spec(frame: pd.DataFrame, spec: SeriesSpec) -> SeriesSpec:
     )
 
 
-def prepare(frame: pd.DataFrame, spec: SeriesSpec, *, what: str = "data") -> SeriesData:
-    """Validate `frame` and stack its series into one array.
+def prepare(data: pd.DataFrame | np.ndarray, spec: SeriesSpec, *, what: str = "data") -> SeriesData:
+    """Validate `data` and stack its series into one float32 array.
 
     Raises ValueError, naming the column and the first offending row, for missing, non-numeric or infinite
     values (unless `spec.missing` says how to fill them), unsorted, duplicate or irregular timestamps, and
-    columns that are constant over the whole data.
+    columns that are constant over the whole data. A NumPy array ((T,), (T, F) or (S, T, F)) skips pandas
+    altogether, so its memory stays close to the array's own size.
 
     Example:
         >>> frame = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=4, freq="h"), "load": [1.0, 2, 3, 4]})
@@ -165,35 +166,97 @@ def prepare(frame: pd.DataFrame, spec: SeriesSpec, *, what: str = "data") -> Ser
         >>> data.columns, data.values.shape
         (['load', 'hour_sin', 'hour_cos'], (4, 3))
     """
+    if isinstance(data, np.ndarray):
+        return _prepare_array(data, spec, what)
+    frame = data
     spec = resolve_spec(frame, spec)
-    groups = [("0", frame)] if spec.id_col is None else [(str(k), g) for k, g in frame.groupby(spec.id_col, sort=False)]
+    groups = [("0", frame)] if spec.id_col is None else ((str(k), g) for k, g in frame.groupby(spec.id_col, sort=False))
     value_columns = [*spec.targets, *spec.past_covariates, *spec.future_covariates]
 
-    timestamps, blocks, freq = [], [], spec.freq
-    for series_id, group in groups:
+    series_ids, timestamps, blocks, freq = [], [], [], spec.freq
+    for series_id, group in groups:  # one group at a time: a long frame is never copied whole
         index, freq, group = _time_index(group, spec, freq, series_id, what)
+        series_ids.append(series_id)
         timestamps.append(index)
-        blocks.append(_numeric_block(group, value_columns, spec.missing, index, series_id, what))
+        blocks.append(_numeric_block(group, value_columns, spec.missing, index, series_id, what).astype(np.float32))
 
-    calendar = _resolve_calendar(spec.calendar, freq, timestamps)
-    if calendar:
-        blocks = [np.hstack([b, calendar_frame(t, calendar).to_numpy()]) for b, t in zip(blocks, timestamps)]
-    values = np.vstack(blocks).astype(np.float32)
-    _check_constant(values, value_columns, what)
-
+    calendar = _resolve_calendar(spec.calendar, freq, spec.time_col is not None)
     lengths = np.array([len(b) for b in blocks], dtype=np.int64)
-    resolved = SeriesSpec(**{**spec.__dict__, "calendar": calendar, "freq": freq})
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    values = np.empty((int(lengths.sum()), len(value_columns) + 2 * len(calendar)), dtype=np.float32)
+    for s in range(len(blocks)):
+        rows = slice(starts[s], starts[s] + lengths[s])
+        values[rows, : len(value_columns)] = blocks[s]
+        blocks[s] = None  # free each block as soon as it is copied
+        if calendar:
+            values[rows, len(value_columns) :] = calendar_frame(timestamps[s], calendar).to_numpy()
+    _check_constant(values, value_columns, what)
     return SeriesData(
         values=values,
         columns=[*value_columns, *calendar_columns(calendar)],
         num_targets=len(spec.targets),
         num_past=len(spec.past_covariates),
-        starts=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
+        starts=starts,
         lengths=lengths,
-        series_ids=[g[0] for g in groups],
+        series_ids=series_ids,
         timestamps=timestamps,
         freq=freq,
-        spec=resolved,
+        spec=SeriesSpec(**{**spec.__dict__, "calendar": calendar, "freq": freq}),
+    )
+
+
+def array_columns(array: np.ndarray) -> list[str]:
+    """Column names of an array's features: ``y`` for (T,), ``x0 .. x{F-1}`` otherwise."""
+    return ["y"] if array.ndim == 1 else [f"x{i}" for i in range(array.shape[-1])]
+
+
+def _prepare_array(array: np.ndarray, spec: SeriesSpec, what: str) -> SeriesData:
+    """`prepare` for arrays: (T,) and (T, F) are one series, (S, T, F) are S series of T steps."""
+    if array.ndim not in (1, 2, 3) or array.size == 0:
+        raise ValueError(
+            f"`{what}` as an array must have shape (T,), (T, F) or (S, T, F) and hold values. "
+            f"Received: {what} with shape {array.shape}."
+        )
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise ValueError(f"`{what}` must be a numeric array. Received: dtype {array.dtype}. Fix: convert it with .astype(float).")
+    if spec.time_col is not None or spec.id_col is not None:
+        raise ValueError(
+            f"`{what}` is an array, which has no time or id column. Received: time_col={spec.time_col!r}, "
+            f"id_col={spec.id_col!r}. Fix: leave them None, or pass a DataFrame."
+        )
+    columns = array_columns(array)
+    stack = array.reshape(1, -1, 1) if array.ndim == 1 else array.reshape(-1, *array.shape[-2:])  # (S, T, F)
+    spec = resolve_spec(pd.DataFrame(columns=columns, dtype=np.float32), spec)
+    value_columns = [*spec.targets, *spec.past_covariates, *spec.future_covariates]
+    order = [columns.index(c) for c in value_columns]
+    num_series, length = stack.shape[:2]
+    if order == list(range(stack.shape[2])) and stack.dtype == np.float32 and stack.flags.c_contiguous:
+        values = stack.reshape(num_series * length, -1)  # a view: no copy of the caller's data
+    else:
+        values = np.ascontiguousarray(stack[..., order], dtype=np.float32).reshape(num_series * length, -1)
+    starts = np.arange(num_series, dtype=np.int64) * length
+    for s, begin in enumerate(starts):
+        block = values[begin : begin + length]
+        if not np.isfinite(block).all():  # rare: let the frame path name the cell and apply `missing`
+            series_id = str(s) if num_series > 1 else "0"
+            filled = _numeric_block(pd.DataFrame(block, columns=value_columns), value_columns, spec.missing,
+                                    pd.RangeIndex(length), series_id, what)
+            if not values.flags.writeable or np.shares_memory(values, array):
+                values = values.copy()
+            values[begin : begin + length] = filled
+    calendar = _resolve_calendar(spec.calendar, None, False)
+    _check_constant(values, value_columns, what)
+    return SeriesData(
+        values=values,
+        columns=value_columns,
+        num_targets=len(spec.targets),
+        num_past=len(spec.past_covariates),
+        starts=starts,
+        lengths=np.full(num_series, length, dtype=np.int64),
+        series_ids=[str(s) for s in range(num_series)] if num_series > 1 else ["0"],
+        timestamps=[pd.RangeIndex(length) for _ in range(num_series)],
+        freq=None,
+        spec=SeriesSpec(**{**spec.__dict__, "calendar": calendar, "freq": None}),
     )
 
 
@@ -314,8 +377,7 @@ def _row(index, row: int) -> str:
     return f"row {row} ({index[row]})" if isinstance(index, pd.DatetimeIndex) else f"row {row}"
 
 
-def _resolve_calendar(calendar, freq, timestamps) -> list[str]:
-    has_time = all(isinstance(t, pd.DatetimeIndex) for t in timestamps)
+def _resolve_calendar(calendar, freq, has_time: bool) -> list[str]:
     if calendar is None or calendar is False or calendar == "none" or len(calendar) == 0:
         return []
     if calendar == "auto":

@@ -60,6 +60,20 @@ class SeriesScaler:
         series = np.asarray(series)
         return ((values - self.offset_[series]) / self.scale_[series]).astype(values.dtype, copy=False)
 
+    def transform_series(self, values: np.ndarray, starts, lengths, series=None) -> np.ndarray:
+        """Scale stacked series into a new float32 array, one series at a time (no per-row temporaries).
+
+        Rows ``starts[i] : starts[i] + lengths[i]`` belong to series ``series[i]`` (default: series i).
+        """
+        self._check()
+        out = np.empty(values.shape, dtype=np.float32)
+        for i, (begin, length) in enumerate(zip(starts, lengths)):
+            s = i if series is None else series[i]
+            rows = slice(begin, begin + length)
+            np.subtract(values[rows], self.offset_[s].astype(np.float32), out=out[rows])
+            out[rows] /= self.scale_[s].astype(np.float32)
+        return out
+
     def inverse_transform(self, values: np.ndarray, series, columns=slice(None)) -> np.ndarray:
         """Undo `transform` on `values` (..., C) whose last axis holds `columns`.
 
