@@ -56,7 +56,8 @@ class Forecaster:
         channel_independent: forecast each observed channel from its own history with shared weights.
         loss: "mse", "mae" or "huber". season_length: period for the seasonal naive baseline and MASE
             (None: from the frequency: 24 for hourly, 12 for monthly, ...).
-        epochs, batch_size, lr, weight_decay, patience, grad_clip, device, amp, seed, progress, cuda_graph:
+        epochs, batch_size, lr, weight_decay, patience, grad_clip, device, amp, seed, progress, cuda_graph,
+        max_steps_per_epoch:
             training (see `cnnlstm.train.TrainConfig`); cuda_graph=True replays the whole step as one CUDA graph.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models` lists them).
     """
@@ -70,6 +71,7 @@ class Forecaster:
                  epochs: int = 20, batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = 5, grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
                  seed: int = 0, progress: bool | None = None, cuda_graph: bool = False,
+                 max_steps_per_epoch: int | None = None,
                  model_kwargs: dict | None = None, **hyperparameters):
         self.model, self.window, self.horizon = model, window, horizon
         self.targets, self.past_covariates, self.future_covariates = targets, past_covariates, future_covariates
@@ -79,13 +81,14 @@ class Forecaster:
         self.epochs, self.batch_size, self.lr, self.weight_decay = epochs, batch_size, lr, weight_decay
         self.patience, self.grad_clip, self.device, self.amp = patience, grad_clip, device, amp
         self.seed, self.progress, self.cuda_graph = seed, progress, cuda_graph
+        self.max_steps_per_epoch = max_steps_per_epoch
         self.model_kwargs = {**(model_kwargs or {}), **hyperparameters}
 
     # ------------------------------------------------------------------ parameters
     _PARAMS = ("model", "window", "horizon", "targets", "past_covariates", "future_covariates", "calendar",
                "time_col", "id_col", "missing", "freq", "split", "scaler", "revin", "channel_independent", "loss",
                "season_length", "epochs", "batch_size", "lr", "weight_decay", "patience", "grad_clip", "device",
-               "amp", "seed", "progress", "cuda_graph", "model_kwargs")
+               "amp", "seed", "progress", "cuda_graph", "max_steps_per_epoch", "model_kwargs")
 
     def get_params(self) -> dict:
         return {name: getattr(self, name) for name in self._PARAMS}
@@ -102,7 +105,8 @@ class Forecaster:
     def _train_config(self) -> TrainConfig:
         return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
                            patience=self.patience, grad_clip=self.grad_clip, device=self.device, amp=self.amp,
-                           seed=self.seed, progress=self.progress, cuda_graph=self.cuda_graph)
+                           seed=self.seed, progress=self.progress, cuda_graph=self.cuda_graph,
+                           max_steps_per_epoch=self.max_steps_per_epoch)
 
     # ------------------------------------------------------------------ fit
     def fit(self, data) -> "Forecaster":

@@ -38,10 +38,13 @@ class TrainConfig:
     progress: bool | None = None  # None: a progress bar on an interactive terminal, quiet in CI and in pipes
     eval_batch_size: int = 1024
     cuda_graph: bool = False  # capture the whole training step in a CUDA graph (CUDA only; static shapes)
+    max_steps_per_epoch: int | None = None  # cap for very large data: each epoch then sees a random subset
 
     def __post_init__(self):
-        for name in ("epochs", "batch_size", "eval_batch_size"):
+        for name in ("epochs", "batch_size", "eval_batch_size", "max_steps_per_epoch"):
             value = getattr(self, name)
+            if name == "max_steps_per_epoch" and value is None:
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
         if not self.lr > 0:
@@ -157,6 +160,8 @@ def fit(
         raise ValueError("There are no training windows. Fix: use a shorter window or horizon, or more data.")
     batch_size = min(config.batch_size, num_train)
     steps_per_epoch = math.ceil(num_train / batch_size)
+    if config.max_steps_per_epoch is not None:
+        steps_per_epoch = min(steps_per_epoch, config.max_steps_per_epoch)
     total_steps = steps_per_epoch * config.epochs
 
     graphed = config.cuda_graph
@@ -195,7 +200,8 @@ def fit(
             began = time.perf_counter()
             model.train()
             order = torch.randperm(num_train, device=device, generator=generator)
-            order = torch.cat([order, order[: steps_per_epoch * batch_size - num_train]])  # static batch shape
+            order = torch.cat([order, order[: max(0, steps_per_epoch * batch_size - num_train)]])
+            order = order[: steps_per_epoch * batch_size]  # static batch shape: topped up, or capped
             running = torch.zeros((), device=device)
             for rows in train_starts[order].view(steps_per_epoch, batch_size):
                 running += step(rows)

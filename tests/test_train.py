@@ -106,3 +106,14 @@ def test_cuda_graph_trains_like_eager():
         results.append([p.detach().cpu() for p in net.parameters()])
     for eager, graphed in zip(*results):
         torch.testing.assert_close(eager, graphed, rtol=1e-4, atol=1e-5)
+
+
+def test_max_steps_per_epoch_caps_each_epoch():
+    net, gather, train_starts, _ = _setup()
+    calls = []
+    net.register_forward_pre_hook(lambda module, args: calls.append(1))
+    fit(net, gather=gather, train_starts=train_starts, val_starts=None, loss_fn=torch.nn.functional.mse_loss,
+        config=TrainConfig(epochs=2, batch_size=16, max_steps_per_epoch=3, progress=False))
+    assert len(calls) == 2 * 3
+    with pytest.raises(ValueError, match="`max_steps_per_epoch` must be a positive integer"):
+        TrainConfig(max_steps_per_epoch=0)
