@@ -63,7 +63,8 @@ def main(argv=None) -> int:
     runs, summary = [], []
 
     def save():
-        return _common.write_json("ett_accuracy", {
+        name = "ett_accuracy_channel_independent" if args.channel_independent else "ett_accuracy"
+        return _common.write_json(name, {
             "protocol": {"split": split, "window": window, "scaler": "standard", "targets": "all 7 channels",
                          "calendar": "auto" if args.calendar else None, "channel_independent": args.channel_independent,
                          "epochs": epochs, "batch_size": args.batch_size, "patience": args.patience or None,

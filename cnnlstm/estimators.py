@@ -22,10 +22,10 @@ from .data.io import read_table
 from .data.prepare import SeriesData, SeriesSpec, future_index, prepare
 from .data.scaling import NotFittedError, SeriesScaler
 from .data.splits import Bounds, check_split, split_bounds
-from .data.windows import window_starts
+from .data.windows import window_index, window_starts
 from .evaluate import Backtest, mase_scales, naive_forecasts, score_forecasts, season_length
 from .tasks import ForecastNet, WindowGather, loss_function
-from .train import TrainConfig, fit, predict, resolve_device
+from .train import DeviceWindows, TrainConfig, fit, predict, resolve_device
 
 FORMAT_VERSION = 1
 
@@ -134,10 +134,10 @@ class Forecaster:
 
         gather = WindowGather(scaled, window=window, horizon=horizon, num_observed=series.num_observed,
                               num_targets=series.num_targets)
-        part = lambda begin, end: torch.as_tensor(  # noqa: E731
-            window_starts(series.starts, begin, end, window=window, horizon=horizon), device=device)
-        train_starts = part([0] * series.num_series, [b.train_end for b in bounds])
-        val_starts = part([b.train_end for b in bounds], [b.val_end for b in bounds])
+        part = lambda begin, end: DeviceWindows(  # noqa: E731
+            window_index(series.starts, begin, end, window=window, horizon=horizon), device)
+        train_windows = part([0] * series.num_series, [b.train_end for b in bounds])
+        val_windows = part([b.train_end for b in bounds], [b.val_end for b in bounds])
 
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(self.seed)  # the seed reaches initialisation and dropout, not the caller's RNG
@@ -145,10 +145,10 @@ class Forecaster:
                                     num_observed=series.num_observed, num_targets=series.num_targets, window=window,
                                     horizon=horizon, revin=self.revin, channel_independent=self.channel_independent,
                                     model_kwargs=self.model_kwargs).to(device)
-            history = fit(self.net_, gather=gather, train_starts=train_starts, val_starts=val_starts,
+            history = fit(self.net_, gather=gather, train_windows=train_windows, val_windows=val_windows,
                           loss_fn=loss_fn, config=config)
         self.history_ = pd.DataFrame(history)
-        self.num_train_windows_, self.num_val_windows_ = len(train_starts), len(val_starts)
+        self.num_train_windows_, self.num_val_windows_ = len(train_windows), len(val_windows)
         self.device_ = device
         self.metrics_: dict = {}
         return self
@@ -312,8 +312,8 @@ class Forecaster:
         forecasts = {name: inverse(v) for name, v in scaled_forecasts.items()}
         scales = mase_scales(series.values, series.starts, [b.train_end for b in bounds], self.num_targets_,
                              self.season_length_)
-        origins = np.array([series.timestamps[s][r + self.window - series.starts[s]]
-                            for s, r in zip(series_of_window, rows)])
+        # the first forecast step of each window: datetime64 (or integer positions without timestamps)
+        origins = np.concatenate([np.asarray(t) for t in series.timestamps])[rows + self.window]
         result = Backtest(series=np.array(series.series_ids)[series_of_window], origins=origins,
                           targets=list(self.spec_.targets), actual=actual, forecasts=forecasts,
                           scaled_actual=scaled_actual, scaled_forecasts=scaled_forecasts)

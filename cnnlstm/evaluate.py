@@ -68,7 +68,7 @@ class Backtest:
     """Forecasts of every origin in the test part, on the original scale, beside the actual values.
 
     Attributes:
-        series: (N,) series id of each origin. origins: (N,) timestamp (or position) of the first forecast step.
+        series: (N,) series id of each origin. origins: (N,) datetime64 (or integer position) of the first forecast step.
         actual: (N, H, T). forecasts: name -> (N, H, T), the model first, then the baselines.
         scaled_actual, scaled_forecasts: the same on the scaled data.
         metrics: one row per forecaster: metrics on the original scale, then scaled_mse and scaled_mae.

@@ -32,7 +32,7 @@ def stitched(backtest, name: str, *, series=None, target: int = 0) -> tuple[np.n
 
 def _times(backtest, picked, horizon) -> np.ndarray:
     origins = backtest.origins[picked]
-    if isinstance(origins[0], pd.Timestamp):
+    if np.issubdtype(origins.dtype, np.datetime64):
         steps = pd.DatetimeIndex(backtest.origins[backtest.series == backtest.series[picked[0]]])
         freq = infer_freq(steps[: max(3, min(len(steps), 10))]) if len(steps) >= 3 else None
         if freq is not None:

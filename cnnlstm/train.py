@@ -18,7 +18,48 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .data.windows import WindowIndex
+
 Gather = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+
+# Up to this many windows an epoch is a permutation (every window once); beyond it, batches are drawn at random
+# with replacement, so no per-window table (8 bytes a window, as large as the data itself) is ever built.
+PERMUTATION_LIMIT = 1 << 22
+
+
+class DeviceWindows:
+    """A WindowIndex on the training device: window numbers map to start rows with one searchsorted, no table."""
+
+    def __init__(self, index: WindowIndex, device: torch.device | str = "cpu"):
+        self.first = torch.as_tensor(index.first, device=device)
+        self.offsets = torch.as_tensor(index.offsets, device=device)
+        self.stride, self.size, self.device = index.stride, len(index), torch.device(device)
+
+    @classmethod
+    def from_rows(cls, rows: torch.Tensor) -> "DeviceWindows":
+        """Explicit start rows, each its own one-window run."""
+        windows = cls.__new__(cls)
+        windows.first, windows.offsets = rows, torch.arange(len(rows) + 1, device=rows.device)
+        windows.stride, windows.size, windows.device = 1, len(rows), rows.device
+        return windows
+
+    def __len__(self) -> int:
+        return self.size
+
+    def rows(self, k: torch.Tensor) -> torch.Tensor:
+        series = torch.searchsorted(self.offsets, k, right=True) - 1
+        return self.first[series] + (k - self.offsets[series]) * self.stride
+
+    def chunks(self, size: int):
+        """Start rows of every window, `size` at a time, in order."""
+        for begin in range(0, self.size, size):
+            yield self.rows(torch.arange(begin, min(self.size, begin + size), device=self.device))
+
+
+def _as_windows(windows) -> DeviceWindows | None:
+    if windows is None or isinstance(windows, DeviceWindows):
+        return windows
+    return DeviceWindows.from_rows(windows)
 
 
 @dataclass
@@ -125,37 +166,39 @@ def _schedule(step: int, total: int, warmup: int) -> float:
 
 
 @torch.no_grad()
-def evaluate_loss(model: nn.Module, gather: Gather, starts: torch.Tensor, loss_fn, config: TrainConfig) -> torch.Tensor:
-    """Mean loss over all windows in `starts`, as a 0-d tensor on the device (no host synchronisation)."""
+def evaluate_loss(model: nn.Module, gather: Gather, windows, loss_fn, config: TrainConfig) -> torch.Tensor:
+    """Mean loss over all `windows` (DeviceWindows or start rows), a 0-d tensor on the device (no host sync)."""
     model.eval()
-    device = starts.device
-    total = torch.zeros((), device=device)
-    for chunk in starts.split(config.eval_batch_size):
-        x, y = gather(chunk)
-        with _autocast(device, config.amp):
+    windows = _as_windows(windows)
+    total = torch.zeros((), device=windows.device)
+    for rows in windows.chunks(config.eval_batch_size):
+        x, y = gather(rows)
+        with _autocast(windows.device, config.amp):
             prediction = model(x)
-        total += loss_fn(prediction.float(), y) * len(chunk)
-    return total / max(1, len(starts))
+        total += loss_fn(prediction.float(), y) * len(rows)
+    return total / max(1, len(windows))
 
 
 def fit(
     model: nn.Module,
     *,
     gather: Gather,
-    train_starts: torch.Tensor,
-    val_starts: torch.Tensor | None,
+    train_windows,
+    val_windows,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     config: TrainConfig,
 ) -> list[dict]:
     """Train `model` in place and return its history, one dict per epoch.
 
-    Each epoch visits every training window once in a random order; the last batch is topped up with windows
-    from the start of the same permutation, so every step has the same shape. With validation windows, the
-    weights of the epoch with the lowest validation loss are restored at the end (early stopping on validation,
-    never on test data).
+    `train_windows` and `val_windows` are DeviceWindows (or tensors of start rows). Each epoch visits every
+    training window once in a random order; the last batch is topped up with windows from the start of the same
+    permutation, so every step has the same shape. Past PERMUTATION_LIMIT windows, batches are drawn at random
+    with replacement instead. With validation windows, the weights of the epoch with the lowest validation loss
+    are restored at the end (early stopping on validation, never on test data).
     """
-    device = train_starts.device
-    num_train = len(train_starts)
+    train_windows, val_windows = _as_windows(train_windows), _as_windows(val_windows)
+    device = train_windows.device
+    num_train = len(train_windows)
     if num_train == 0:
         raise ValueError("There are no training windows. Fix: use a shorter window or horizon, or more data.")
     batch_size = min(config.batch_size, num_train)
@@ -190,7 +233,7 @@ def fit(
         return loss.detach()
 
     if graphed:  # the whole step, gather to AdamW, replays as one graph: no per-kernel launch cost
-        step = _capture(step, model, optimizer, train_starts[:batch_size])
+        step = _capture(step, model, optimizer, train_windows.rows(torch.arange(batch_size, device=device)))
 
     history: list[dict] = []
     best_loss, best_state, bad_epochs = math.inf, None, 0
@@ -199,16 +242,13 @@ def fit(
         for epoch in range(1, config.epochs + 1):
             began = time.perf_counter()
             model.train()
-            order = torch.randperm(num_train, device=device, generator=generator)
-            order = torch.cat([order, order[: max(0, steps_per_epoch * batch_size - num_train)]])
-            order = order[: steps_per_epoch * batch_size]  # static batch shape: topped up, or capped
             running = torch.zeros((), device=device)
-            for rows in train_starts[order].view(steps_per_epoch, batch_size):
-                running += step(rows)
+            for numbers in _epoch_batches(num_train, batch_size, steps_per_epoch, generator, device):
+                running += step(train_windows.rows(numbers))
                 scheduler.step()
             record = {"epoch": epoch, "train_loss": (running / steps_per_epoch).item()}
-            if val_starts is not None and len(val_starts):
-                record["val_loss"] = evaluate_loss(model, gather, val_starts, loss_fn, config).item()
+            if val_windows is not None and len(val_windows):
+                record["val_loss"] = evaluate_loss(model, gather, val_windows, loss_fn, config).item()
             record["lr"] = float(optimizer.param_groups[0]["lr"])
             record["seconds"] = time.perf_counter() - began
             history.append(record)
@@ -231,6 +271,17 @@ def fit(
         model.load_state_dict(best_state)
     model.eval()
     return history
+
+
+def _epoch_batches(num_windows: int, batch_size: int, steps: int, generator, device):
+    """Window numbers for each step of one epoch, `batch_size` at a time (always the same shape)."""
+    if num_windows > PERMUTATION_LIMIT:  # huge data: random draws, no per-window permutation in memory
+        for _ in range(steps):
+            yield torch.randint(num_windows, (batch_size,), device=device, generator=generator)
+        return
+    order = torch.randperm(num_windows, device=device, generator=generator)
+    order = torch.cat([order, order[: max(0, steps * batch_size - num_windows)]])  # top the last batch up
+    yield from order[: steps * batch_size].view(steps, batch_size)
 
 
 class _Progress:
@@ -265,12 +316,15 @@ class _Progress:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, inputs: Callable[[torch.Tensor], torch.Tensor], starts: torch.Tensor, *,
+def predict(model: nn.Module, inputs: Callable[[torch.Tensor], torch.Tensor], windows, *,
             batch_size: int = 1024, amp: bool = True) -> torch.Tensor:
-    """Model outputs for every window in `starts`, in batches; `inputs(rows)` gathers the model's input."""
+    """Model outputs for every window (DeviceWindows or start rows), in batches; `inputs(rows)` gathers the input."""
     model.eval()
-    outputs = []
-    for chunk in starts.split(batch_size):
-        with _autocast(starts.device, amp):
-            outputs.append(model(inputs(chunk)).float())
-    return torch.cat(outputs) if outputs else torch.zeros(0, device=starts.device)
+    windows = _as_windows(windows)
+    outputs = [_forward(model, inputs(rows), amp) for rows in windows.chunks(batch_size)]
+    return torch.cat(outputs) if outputs else torch.zeros(0, device=windows.device)
+
+
+def _forward(model: nn.Module, x: torch.Tensor, amp: bool) -> torch.Tensor:
+    with _autocast(x.device, amp):
+        return model(x).float()

@@ -37,7 +37,7 @@ def test_the_loss_is_read_once_per_epoch(monkeypatch):
 
         monkeypatch.setattr(torch.Tensor, name, counting)
     config = TrainConfig(epochs=3, batch_size=16, patience=None, progress=False)  # 8 steps per epoch
-    fit(net, gather=gather, train_starts=train_starts, val_starts=val_starts,
+    fit(net, gather=gather, train_windows=train_starts, val_windows=val_starts,
         loss_fn=torch.nn.functional.mse_loss, config=config)
     monkeypatch.undo()
     assert [name for name, _ in reads] == ["item", "item"] * 3, reads
@@ -48,14 +48,14 @@ def test_every_step_has_the_same_batch_shape():
     net, gather, train_starts, _ = _setup()
     shapes = []
     net.register_forward_pre_hook(lambda module, args: shapes.append(tuple(args[0].shape)))
-    fit(net, gather=gather, train_starts=train_starts[:50], val_starts=None, loss_fn=torch.nn.functional.mse_loss,
+    fit(net, gather=gather, train_windows=train_starts[:50], val_windows=None, loss_fn=torch.nn.functional.mse_loss,
         config=TrainConfig(epochs=2, batch_size=16, progress=False))
     assert set(shapes) == {(16, 16, 2)} and len(shapes) == 2 * 4  # 50 windows: 4 steps, the last topped up
 
 
 def test_history_and_patience():
     net, gather, train_starts, val_starts = _setup()
-    history = fit(net, gather=gather, train_starts=train_starts, val_starts=val_starts,
+    history = fit(net, gather=gather, train_windows=train_starts, val_windows=val_starts,
                   loss_fn=torch.nn.functional.mse_loss,
                   config=TrainConfig(epochs=40, batch_size=16, patience=2, lr=0.05, progress=False))
     assert {"epoch", "train_loss", "val_loss", "lr", "seconds"} <= set(history[0])
@@ -77,7 +77,7 @@ def test_config_and_device_errors():
             resolve_device("cuda")
     net, gather, _, _ = _setup()
     with pytest.raises(ValueError, match="no training windows"):
-        fit(net, gather=gather, train_starts=torch.zeros(0, dtype=torch.long), val_starts=None,
+        fit(net, gather=gather, train_windows=torch.zeros(0, dtype=torch.long), val_windows=None,
             loss_fn=torch.nn.functional.mse_loss, config=TrainConfig(progress=False))
 
 
@@ -85,7 +85,7 @@ def test_config_and_device_errors():
 def test_cuda_graph_needs_cuda():
     net, gather, train_starts, _ = _setup()
     with pytest.raises(ValueError, match="`cuda_graph=True` needs the data on a CUDA device"):
-        fit(net, gather=gather, train_starts=train_starts, val_starts=None, loss_fn=torch.nn.functional.mse_loss,
+        fit(net, gather=gather, train_windows=train_starts, val_windows=None, loss_fn=torch.nn.functional.mse_loss,
             config=TrainConfig(cuda_graph=True, progress=False))
 
 
@@ -100,7 +100,7 @@ def test_cuda_graph_trains_like_eager():
             if isinstance(module, torch.nn.Dropout):
                 module.p = 0.0
         gather = WindowGather(gather.values.cuda(), window=16, horizon=4, num_observed=2, num_targets=2)
-        fit(net, gather=gather, train_starts=train_starts.cuda(), val_starts=val_starts.cuda(),
+        fit(net, gather=gather, train_windows=train_starts.cuda(), val_windows=val_starts.cuda(),
             loss_fn=torch.nn.functional.mse_loss,
             config=TrainConfig(epochs=2, batch_size=16, amp=False, cuda_graph=graphed, progress=False))
         results.append([p.detach().cpu() for p in net.parameters()])
@@ -112,8 +112,33 @@ def test_max_steps_per_epoch_caps_each_epoch():
     net, gather, train_starts, _ = _setup()
     calls = []
     net.register_forward_pre_hook(lambda module, args: calls.append(1))
-    fit(net, gather=gather, train_starts=train_starts, val_starts=None, loss_fn=torch.nn.functional.mse_loss,
+    fit(net, gather=gather, train_windows=train_starts, val_windows=None, loss_fn=torch.nn.functional.mse_loss,
         config=TrainConfig(epochs=2, batch_size=16, max_steps_per_epoch=3, progress=False))
     assert len(calls) == 2 * 3
     with pytest.raises(ValueError, match="`max_steps_per_epoch` must be a positive integer"):
         TrainConfig(max_steps_per_epoch=0)
+
+
+def test_device_windows_map_numbers_to_the_materialised_starts():
+    from cnnlstm.data.windows import window_index
+    from cnnlstm.train import DeviceWindows
+
+    index = window_index([0, 50, 80], [0, 10, 0], [50, 30, 60], window=8, horizon=3, stride=2)
+    windows = DeviceWindows(index)
+    assert len(windows) == len(index.starts())
+    numbers = torch.arange(len(windows))
+    assert windows.rows(numbers).tolist() == index.starts().tolist()
+    assert torch.cat(list(windows.chunks(7))).tolist() == index.starts().tolist()
+
+
+def test_huge_data_draws_random_batches_without_a_permutation(monkeypatch):
+    import cnnlstm.train as train
+
+    net, gather, train_starts, _ = _setup()
+    monkeypatch.setattr(train, "PERMUTATION_LIMIT", 10)  # pretend 120 windows are too many to permute
+    monkeypatch.setattr(torch, "randperm", lambda *a, **k: pytest.fail("no permutation past the limit"))
+    seen = []
+    net.register_forward_pre_hook(lambda module, args: seen.append(tuple(args[0].shape)))
+    fit(net, gather=gather, train_windows=train_starts, val_windows=None, loss_fn=torch.nn.functional.mse_loss,
+        config=TrainConfig(epochs=1, batch_size=16, progress=False))
+    assert seen == [(16, 16, 2)] * 8
