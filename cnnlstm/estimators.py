@@ -138,12 +138,13 @@ class Forecaster:
             window_index(series.starts, begin, end, window=window, horizon=horizon), device)
         train_windows = part([0] * series.num_series, [b.train_end for b in bounds])
         val_windows = part([b.train_end for b in bounds], [b.val_end for b in bounds])
+        shape = dict(num_features=series.num_features, num_observed=series.num_observed, num_targets=series.num_targets)
+        del series  # training needs only the scaled copy: do not hold the data twice
 
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(self.seed)  # the seed reaches initialisation and dropout, not the caller's RNG
-            self.net_ = ForecastNet(model=self.model, num_features=series.num_features,
-                                    num_observed=series.num_observed, num_targets=series.num_targets, window=window,
-                                    horizon=horizon, revin=self.revin, channel_independent=self.channel_independent,
+            self.net_ = ForecastNet(model=self.model, **shape, window=window, horizon=horizon, revin=self.revin,
+                                    channel_independent=self.channel_independent,
                                     model_kwargs=self.model_kwargs).to(device)
             history = fit(self.net_, gather=gather, train_windows=train_windows, val_windows=val_windows,
                           loss_fn=loss_fn, config=config)
