@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import gzip
 import os
-import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from cnnlstm.data import datasets
+from cnnlstm.data import cmapss, datasets
 from cnnlstm.data.ts import TSData, read_ts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -263,3 +263,212 @@ def test_header_after_data_is_an_error(tmp_path):
     path = _write(tmp_path, "1,2:3,4:up\n@missing true\n")
     with pytest.raises(ValueError, match=r"line 11: header lines must come before @data"):
         read_ts(path)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# C-MAPSS: files and RUL labels
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fd001():
+    if not MIRROR.is_dir():
+        pytest.skip(f"offline data mirror not found at {MIRROR}")
+    return cmapss.load_cmapss("FD001", "train", data_dir=MIRROR), cmapss.load_cmapss("FD001", "test", data_dir=MIRROR)
+
+
+@pytest.fixture(scope="module")
+def fd002():
+    if not MIRROR.is_dir():
+        pytest.skip(f"offline data mirror not found at {MIRROR}")
+    return cmapss.load_cmapss("FD002", "train", data_dir=MIRROR), cmapss.load_cmapss("FD002", "test", data_dir=MIRROR)
+
+
+@needs_mirror
+def test_read_cmapss_names_26_columns():
+    frame = cmapss.read_cmapss(MIRROR / "CMAPSS" / "train_FD001.txt")
+    assert frame.shape == (20631, 26)
+    assert list(frame.columns) == ["unit", "cycle", "setting1", "setting2", "setting3"] + [
+        f"s{i}" for i in range(1, 22)
+    ]
+    assert frame["unit"].dtype == np.int64 and frame["s1"].dtype == np.float64
+    # the first line of the file: "1 1 -0.0007 -0.0004 100.0 518.67 641.82 ..."
+    assert frame.iloc[0, :7].tolist() == [1, 1, -0.0007, -0.0004, 100.0, 518.67, 641.82]
+
+
+def test_fd001_shapes_and_rul_by_hand(fd001):
+    train, test = fd001
+    assert train.shape == (20631, 27) and train["unit"].nunique() == 100
+    assert test.shape == (13096, 27) and test["unit"].nunique() == 100
+    unit1 = train[train["unit"] == 1]
+    # unit 1 runs 192 cycles: its first row has 191 cycles left, its last row fails (rul 0)
+    assert len(unit1) == 192 and unit1["rul"].iloc[0] == 191 and unit1["rul"].iloc[-1] == 0
+    assert (train.groupby("unit")["rul"].min() == 0).all()
+    rul_file = cmapss.read_rul(MIRROR / "CMAPSS" / "RUL_FD001.txt")
+    assert rul_file.shape == (100,) and rul_file[:3].tolist() == [112, 98, 69]
+    test1 = test[test["unit"] == 1]
+    # test unit 1 stops after 31 cycles with 112 cycles left (RUL_FD001.txt, line 1)
+    assert len(test1) == 31 and test1["rul"].iloc[-1] == 112 and test1["rul"].iloc[0] == 112 + 30
+    assert test.groupby("unit")["rul"].min().tolist() == rul_file.tolist()
+
+
+def test_fd002_is_read_from_gz(fd002):
+    train, test = fd002
+    assert not (MIRROR / "CMAPSS" / "train_FD002.txt").exists()
+    assert train.shape == (53759, 27) and train["unit"].nunique() == 260
+    assert test.shape == (33991, 27) and test["unit"].nunique() == 259
+    assert test.groupby("unit")["rul"].min().tolist() == cmapss.read_rul(MIRROR / "CMAPSS" / "RUL_FD002.txt").tolist()
+
+
+def test_read_cmapss_tolerates_trailing_spaces_and_gz(tmp_path):
+    row = " ".join(["1", "1"] + ["0.5"] * 24)
+    path = tmp_path / "train_FD009.txt.gz"
+    with gzip.open(path, "wt") as handle:
+        handle.write(f"{row}  \n{row.replace('1 1', '1 2', 1)}  \n")
+    frame = cmapss.read_cmapss(path)
+    assert frame.shape == (2, 26) and frame["cycle"].tolist() == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "bad_line, message",
+    [
+        (" ".join(["1", "2"] + ["0.5"] * 23), r"line 2: every line must hold 26 whitespace-separated values "
+         r"\(unit, cycle, 3 settings, 21 sensors\). Received: 25 values"),
+        (" ".join(["1", "2"] + ["0.5"] * 25), r"line 2: every line must hold 26 .*Received: 27 values"),
+        (" ".join(["1", "2"] + ["0.5"] * 23 + ["abc"]), r"line 2: every value must be a finite number. "
+         r"Received: 'abc' in column 26"),
+    ],
+    ids=["short", "long", "text"],
+)
+def test_read_cmapss_names_the_bad_line(tmp_path, bad_line, message):
+    path = tmp_path / "train_FD009.txt"
+    path.write_text(" ".join(["1", "1"] + ["0.5"] * 24) + "\n" + bad_line + "\n")
+    with pytest.raises(ValueError, match=r"train_FD009\.txt, " + message):
+        cmapss.read_cmapss(path)
+
+
+def test_read_cmapss_empty_file_and_float_units(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("")
+    with pytest.raises(ValueError, match=r"empty\.txt: a C-MAPSS file must hold at least one row"):
+        cmapss.read_cmapss(path)
+    path.write_text(" ".join(["1.5", "1"] + ["0.5"] * 24) + "\n")
+    with pytest.raises(ValueError, match=r"the first two columns \(unit, cycle\) must hold integers"):
+        cmapss.read_cmapss(path)
+
+
+def test_read_rul_errors(tmp_path):
+    path = tmp_path / "RUL_FD009.txt"
+    path.write_text("12\n-3\n")
+    with pytest.raises(ValueError, match=r"RUL_FD009\.txt, line 2: every line of an RUL file must hold one "
+                       r"non-negative integer. Received: '-3'"):
+        cmapss.read_rul(path)
+    path.write_text("\n")
+    with pytest.raises(ValueError, match=r"an RUL file must hold one line per test unit. Received: an empty file"):
+        cmapss.read_rul(path)
+
+
+def test_add_rul_needs_one_final_value_per_unit():
+    frame = pd.DataFrame({"unit": [1, 1, 2], "cycle": [1, 2, 1]})
+    assert cmapss.add_rul(frame, np.array([5, 7]))["rul"].tolist() == [6, 5, 7]
+    with pytest.raises(ValueError, match=r"`final_rul` must hold one value per unit \(2 units\). Received: 3"):
+        cmapss.add_rul(frame, np.array([1, 2, 3]))
+
+
+def test_load_cmapss_validates_subset_and_split():
+    with pytest.raises(ValueError, match=r"`subset` must be one of 'FD001', .*Received: subset='FD005'. "
+                       r"Did you mean 'FD004'\?"):
+        cmapss.load_cmapss("FD005", "train")
+    with pytest.raises(ValueError, match=r"`split` must be one of 'train', 'test'. Received: split='val'"):
+        cmapss.load_cmapss("FD001", "val")
+
+
+def test_load_cmapss_missing_file_is_unavailable(tmp_path, monkeypatch):
+    monkeypatch.delenv("CNNLSTM_DATA_DIR")
+    with pytest.raises(datasets.DatasetUnavailableError, match=r"C-MAPSS FD003 train: no local copy of "
+                       r"CMAPSS/train_FD003\.txt \(or \.txt\.gz\)\. Searched: .*URL: https://.*CNNLSTM_DATA_DIR"):
+        cmapss.load_cmapss("FD003", "train", data_dir=tmp_path)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# C-MAPSS: the protocol
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def test_piecewise_linear_rul_caps():
+    assert cmapss.piecewise_linear_rul(np.array([300, 125, 60, 0])).tolist() == [125, 125, 60, 0]
+    assert cmapss.piecewise_linear_rul(np.array([200, 10]), cap=130).tolist() == [130, 10]
+    with pytest.raises(ValueError, match=r"`cap` must be positive \(125 or 130 are usual\). Received: cap=0"):
+        cmapss.piecewise_linear_rul(np.array([1]), cap=0)
+
+
+def test_constant_columns_of_fd001_are_the_literature_set(fd001):
+    train, _ = fd001
+    dropped = cmapss.constant_columns(train, cmapss.SETTINGS + cmapss.SENSORS)
+    assert dropped == ["setting3", "s1", "s5", "s10", "s16", "s18", "s19"]
+    with pytest.raises(ValueError, match=r"`columns` must be columns of `frame`. Received: \['s99'\]"):
+        cmapss.constant_columns(train, ["s1", "s99"])
+
+
+def test_fd002_has_six_well_separated_conditions(fd002):
+    train, test = fd002
+    settings = list(cmapss.SETTINGS)
+    labels_train, labels_test = cmapss.operating_conditions(train[settings], test[settings])
+    assert sorted(np.unique(labels_train).tolist()) == list(range(6))
+    assert np.unique(labels_test).tolist() == list(range(6)) and labels_test.shape == (len(test),)
+    values = train[settings].to_numpy()
+    centres = np.array([values[labels_train == k].mean(axis=0) for k in range(6)])
+    spread = max(np.abs(values[labels_train == k] - centres[k]).max() for k in range(6))
+    gap = min(np.linalg.norm(centres[i] - centres[j]) for i in range(6) for j in range(i))
+    assert spread < 0.01 and gap > 5  # clusters ~1000x further apart than they are wide
+    # renumbered by the sorted centres: condition 0 is sea level (setting1 ~ 0), 5 is setting1 ~ 42
+    assert centres[0, 0] == pytest.approx(0, abs=0.01) and centres[5, 0] == pytest.approx(42, abs=0.01)
+    # the same settings give the same labels (fixed seed)
+    assert np.array_equal(cmapss.operating_conditions(train[settings]), labels_train)
+
+
+def test_operating_conditions_validation():
+    with pytest.raises(ValueError, match=r"`n_conditions` must be an integer from 1 to the number of rows \(2\). "
+                       r"Received: n_conditions=6"):
+        cmapss.operating_conditions(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"`train_settings` must be a non-empty 2-D array of finite numbers"):
+        cmapss.operating_conditions(np.zeros(5), n_conditions=1)
+    with pytest.raises(ValueError, match=r"`test_settings` must have the 3 columns of `train_settings`. "
+                       r"Received: 2 columns"):
+        cmapss.operating_conditions(np.zeros((4, 3)), np.zeros((4, 2)), n_conditions=1)
+
+
+def test_normalise_per_condition_fits_train_only(fd002):
+    train, test = fd002
+    settings, sensors = list(cmapss.SETTINGS), ["s2", "s7", "s11"]
+    conditions_train, conditions_test = cmapss.operating_conditions(train[settings], test[settings])
+    train_z, test_z = cmapss.normalise_per_condition(train, test, sensors, conditions_train, conditions_test)
+    grouped = train_z[sensors].groupby(conditions_train)
+    assert np.allclose(grouped.mean(), 0, atol=1e-9) and np.allclose(grouped.std(ddof=0), 1, atol=1e-9)
+    # test is scaled with train's statistics, not its own
+    mask = conditions_test == 0
+    expected = (test.loc[mask, "s2"] - train.loc[conditions_train == 0, "s2"].mean()) / train.loc[
+        conditions_train == 0, "s2"
+    ].std(ddof=0)
+    assert np.allclose(test_z.loc[mask, "s2"], expected)
+    assert train["s2"].iloc[0] != train_z["s2"].iloc[0]  # inputs untouched, new frames returned
+    assert train_z["unit"].equals(train["unit"])
+
+
+def test_normalise_per_condition_errors():
+    frame = pd.DataFrame({"s": [1.0, 2.0]})
+    with pytest.raises(ValueError, match=r"`conditions_test` must only hold conditions seen in train. "
+                       r"Received: \[7\]"):
+        cmapss.normalise_per_condition(frame, frame, ["s"], [0, 0], [0, 7])
+    with pytest.raises(ValueError, match=r"`conditions_train` must hold one label per row of `train` \(2\). "
+                       r"Received: shape \(3,\)"):
+        cmapss.normalise_per_condition(frame, frame, ["s"], [0, 0, 0], [0, 0])
+
+
+def test_phm08_score_by_hand():
+    # d = pred - true = [-10, +10, 0]: exp(10/13) - 1 = 1.1581055..., exp(1) - 1 = 1.7182818..., 0
+    score = cmapss.phm08_score([100, 50, 20], [90, 60, 20])
+    assert score == pytest.approx((2.1581055 - 1) + (2.7182818 - 1), abs=1e-6)
+    assert cmapss.phm08_score([5.0], [5.0]) == 0.0
+    with pytest.raises(ValueError, match=r"`y_pred` must have the shape of `y_true`. Received: \(1,\) and \(2,\)"):
+        cmapss.phm08_score([1, 2], [1])

@@ -15,8 +15,8 @@ A file is ``#`` comments, an ``@`` header, then ``@data`` and one case per line:
 Dimension letters used below: N cases, T time steps, F dimensions (features).
 
 Example:
-    >>> data = read_ts("GunPoint_TRAIN.ts")                                    # doctest: +SKIP
-    >>> data.X.shape, data.class_labels
+    >>> data = read_ts("GunPoint_TRAIN.ts")                                         # doctest: +SKIP
+    >>> data.X.shape, data.class_labels                                             # doctest: +SKIP
     ((50, 150, 1), ['1', '2'])
 """
 
@@ -68,8 +68,8 @@ def read_ts(path: str | os.PathLike) -> TSData:
     file, the line and what was wrong.
 
     Example:
-        >>> data = read_ts("JapaneseVowels_TRAIN.ts")                          # doctest: +SKIP
-        >>> type(data.X), data.X[0].shape, data.dimensions
+        >>> data = read_ts("JapaneseVowels_TRAIN.ts")                               # doctest: +SKIP
+        >>> type(data.X), data.X[0].shape, data.dimensions                          # doctest: +SKIP
         (<class 'list'>, (20, 12), 12)
     """
     path = Path(path)
