@@ -214,7 +214,13 @@ def train(data_path, dataset, data_dir, model, out, dry_run, config_file, assign
     backtest = estimator.backtest(frame)
     metrics = estimator.score(frame)
     estimator.save(out)
-    checkpoint.write_json(out / "metrics.json", {"test": metrics, "table": backtest.metrics.to_dict(orient="index")})
+    result = {"test": metrics, "table": backtest.metrics.to_dict(orient="index")}
+    if settings["model"] == "parallel" and settings.get("merge") in ("weighted", "attention"):
+        estimator.predict(frame)  # attention weights are those of the last forward pass: the latest forecast
+        result["branch_weights"] = estimator.branch_weights()
+        console.print("Branch contributions (parallel, merge=" + settings["merge"] + "): "
+                      + ", ".join(f"{k} {v:.2f}" for k, v in result["branch_weights"].items()))
+    checkpoint.write_json(out / "metrics.json", result)
     _write_plots(out, {settings["model"]: estimator.history_}, backtest, frame, estimator)
     console.print(_metrics_table(backtest.metrics.rename(index={"model": settings["model"]}),
                                  f"Test backtest, {len(backtest.origins)} origins"))

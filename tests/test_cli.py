@@ -81,6 +81,14 @@ def test_train_predict_evaluate_round_trip(tmp_path, airline):
     assert json.loads((tmp_path / "m.json").read_text())["model"]["rmse"] > 0
 
 
+def test_train_reports_branch_weights_of_a_weighted_parallel_model(tmp_path):
+    out = tmp_path / "run"
+    result = run("train", "--dataset", "airline", "--model", "parallel", *TINY, "--set", "merge=weighted", "--out", out)
+    assert "Branch contributions" in result.output
+    weights = json.loads((out / "metrics.json").read_text())["branch_weights"]
+    assert set(weights) == {"cnn", "lstm"} and abs(sum(weights.values()) - 1) < 1e-6
+
+
 def test_compare_ranks_models_beside_baselines(tmp_path):
     out = tmp_path / "c"
     result = run("compare", "--models", "linear,cnn", "--epochs", "2", "--set", "filters=8", "--out", out)
