@@ -7,14 +7,16 @@ cache in tmp_path and the network step refuses every URL.
 from __future__ import annotations
 
 import gzip
+import io
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from cnnlstm.data import cmapss, datasets
+from cnnlstm.data import archives, cmapss, datasets
 from cnnlstm.data.ts import TSData, read_ts
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -472,3 +474,134 @@ def test_phm08_score_by_hand():
     assert cmapss.phm08_score([5.0], [5.0]) == 0.0
     with pytest.raises(ValueError, match=r"`y_pred` must have the shape of `y_true`. Received: \(1,\) and \(2,\)"):
         cmapss.phm08_score([1, 2], [1])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Named datasets: archives.load_archive
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@needs_mirror
+@pytest.mark.parametrize(
+    "name, split, shape",
+    [("gunpoint", "train", (50, 150, 1)), ("GunPoint", "test", (150, 150, 1)), ("CBF", "test", (900, 128, 1)),
+     ("ECG200", "train", (100, 96, 1)), ("ECG5000", "train", (500, 140, 1)), ("TwoPatterns", "train", (1000, 128, 1)),
+     ("wafer", "train", (1000, 152, 1)), ("BasicMotions", "test", (40, 100, 6)), ("epilepsy", "train", (137, 206, 3)),
+     ("NATOPS", "test", (180, 51, 24)), ("ItalyPowerDemand", "train", (67, 24, 1))],
+)
+def test_load_archive_reads_the_mirror(name, split, shape):
+    X, y = archives.load_archive(name, split=split, download=False)
+    assert X.shape == shape and y.shape == (shape[0],) and y.dtype.kind == "U"
+
+
+@needs_mirror
+def test_load_archive_unequal_lengths_and_cmapss():
+    X, y = archives.load_archive("japanesevowels", split="test", download=False)
+    assert isinstance(X, list) and len(X) == len(y) == 370
+    frame = archives.load_archive("CMAPSS-FD001", split="test", download=False)
+    assert frame.shape == (13096, 27) and "rul" in frame.columns
+
+
+def test_registry_covers_the_requested_sets():
+    assert archives.list_archives() == [
+        "GunPoint", "ItalyPowerDemand", "ECG200", "CBF", "ECG5000", "TwoPatterns", "Wafer",
+        "BasicMotions", "JapaneseVowels", "Epilepsy", "NATOPS",
+        "cmapss-fd001", "cmapss-fd002", "cmapss-fd003", "cmapss-fd004",
+    ]
+    info = archives.archive_info("natops")
+    assert info.url == "https://timeseriesclassification.com/aeon-toolkit/NATOPS.zip"
+    assert info.sha256 is None and "No checksum is known" in info.notes
+    assert info.mirror_paths("test")[0] == "UEA/NATOPS/NATOPS_TEST.ts"
+    assert archives.archive_info("cmapss-fd001").mirror_paths("test") == (
+        "CMAPSS/test_FD001.txt", "CMAPSS/RUL_FD001.txt")
+
+
+@needs_mirror
+@pytest.mark.parametrize("name", ["ECG5000", "TwoPatterns", "Wafer"])
+def test_missing_test_split_is_unavailable(name):
+    with pytest.raises(datasets.DatasetUnavailableError) as caught:
+        archives.load_archive(name, split="test", download=False)
+    message = str(caught.value)
+    assert f"no local copy of UCR/{name}/{name}_TEST.ts was found and the download was disabled" in message
+    assert f"URL: https://timeseriesclassification.com/aeon-toolkit/{name}.zip" in message
+    assert "CNNLSTM_DATA_DIR" in message and "Fix: download" in message
+
+
+@needs_mirror
+def test_failed_download_is_unavailable(monkeypatch, tmp_path):
+    def offline(url, dest):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(datasets, "_fetch", offline)
+    with pytest.raises(datasets.DatasetUnavailableError, match=r"download failed: network is unreachable"):
+        archives.load_archive("Wafer", split="test")
+    with pytest.raises(datasets.DatasetUnavailableError, match=r"(?s)'cmapss-fd003' \(train\).*CMAPSS/train_FD003\.txt"
+                       r" was found and the download failed.*URL: https://phm-datasets"):
+        archives.load_archive("cmapss-fd003")
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]  # no partial zip left behind
+
+
+def _serve(monkeypatch, payload: bytes) -> list[str]:
+    """Make the network step write `payload`; return the list of URLs it was asked for."""
+    urls = []
+
+    def fake_fetch(url, dest):
+        urls.append(url)
+        Path(dest).write_bytes(payload)
+
+    monkeypatch.setattr(datasets, "_fetch", fake_fetch)
+    return urls
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_download_unzips_into_the_cache(monkeypatch, tmp_path):
+    case = b"@problemName Wafer\n@univariate true\n@classLabel true -1 1\n@data\n1,2,3:1\n4,5,6:-1\n"
+    urls = _serve(monkeypatch, _zip({"Wafer/Wafer_TEST.ts": case, "Wafer/Wafer_TRAIN.ts": case, "x.arff": b""}))
+    monkeypatch.setenv("CNNLSTM_DATA_DIR", str(tmp_path / "empty"))
+    X, y = archives.load_archive("WAFER", split="test")
+    assert X.shape == (2, 3, 1) and y.tolist() == ["1", "-1"]
+    assert urls == ["https://timeseriesclassification.com/aeon-toolkit/Wafer.zip"]
+    cache = tmp_path / "cache"
+    assert sorted(p.relative_to(cache).as_posix() for p in cache.rglob("*") if p.is_file()) == [
+        "UCR/Wafer/Wafer_TEST.ts", "UCR/Wafer/Wafer_TRAIN.ts"]
+    X, _ = archives.load_archive("Wafer", split="train", download=False)  # now read from the cache
+    assert X.shape == (2, 3, 1) and len(urls) == 1
+
+
+def test_download_of_nasa_nested_zip(monkeypatch, tmp_path):
+    row = " ".join(["1", "{cycle}"] + ["0.5"] * 24)
+    train = "\n".join(row.format(cycle=c) for c in (1, 2, 3)).encode()
+    inner = _zip({"train_FD003.txt": train, "test_FD003.txt": train, "RUL_FD003.txt": b"7\n", "readme.txt": b""})
+    _serve(monkeypatch, _zip({"6. Turbofan Engine Degradation Simulation Data Set/CMAPSSData.zip": inner}))
+    test = archives.load_archive("cmapss-fd003", split="test")
+    assert test["rul"].tolist() == [9, 8, 7]
+    assert (tmp_path / "cache" / "CMAPSS" / "RUL_FD003.txt").read_bytes() == b"7\n"
+
+
+def test_download_that_is_not_a_zip_or_lacks_the_file(monkeypatch):
+    _serve(monkeypatch, b"<html>not found</html>")  # the site answers 200 with a page for unknown names
+    with pytest.raises(datasets.DatasetUnavailableError, match=r"download failed: File is not a zip file"):
+        archives.load_archive("ECG5000", split="test")
+    _serve(monkeypatch, _zip({"ECG5000_TRAIN.ts": b""}))
+    with pytest.raises(datasets.DatasetUnavailableError, match=r"download succeeded, but the zip holds no "
+                       r"ECG5000_TEST\.ts"):
+        archives.load_archive("ECG5000", split="test")
+
+
+def test_unknown_name_and_split():
+    with pytest.raises(ValueError, match=r"`name` must be one of 'GunPoint', .*'cmapss-fd004'. "
+                       r"Received: name='gunpont'. Did you mean 'GunPoint'\? Fix: "):
+        archives.load_archive("gunpont")
+    with pytest.raises(ValueError, match=r"Received: name='cmapss-fd05'. Did you mean 'cmapss-fd00[1-4]'\?"):
+        archives.load_archive("cmapss-fd05")
+    with pytest.raises(ValueError, match=r"`split` must be one of 'train', 'test'. Received: split='valid'"):
+        archives.load_archive("GunPoint", split="valid")
+    with pytest.raises(TypeError, match=r"`name` must be a string such as 'GunPoint'. Received: name=3"):
+        archives.archive_info(3)
