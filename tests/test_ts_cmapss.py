@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -89,6 +90,13 @@ def test_natops_labels_stay_strings():
     assert data.class_labels == ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0"]
     assert data.y.dtype.kind == "U" and set(data.y) == set(data.class_labels)
     assert data.X.shape == (180, 51, 24)
+
+
+@needs_mirror
+def test_natops_parses_well_under_a_second():
+    start = time.perf_counter()
+    read_ts(_uea("NATOPS"))  # 2 MB, 180 cases x 24 dims x 51 values
+    assert time.perf_counter() - start < 1.0
 
 
 @needs_mirror
@@ -230,8 +238,12 @@ def test_series_length_is_checked_under_equal_length(tmp_path):
     header = _HEADER.replace("@classLabel", "@seriesLength 3\n@classLabel")
     path = _write(tmp_path, "1,2,3:4,5,6:up\n1,2:3,4:up\n", header=header)
     with pytest.raises(ValueError, match=r"line 12: every case must have length 3 "
-                       r"\(@equalLength true, @seriesLength\). Received: length 2"):
+                       r"\(@equalLength true\). Received: length 2. Fix: correct the case, or declare "
+                       r"'@equalLength false'"):
         read_ts(path)
+    # without @seriesLength the first case sets the length
+    with pytest.raises(ValueError, match=r"line 11: every case must have length 3 \(@equalLength true\)"):
+        read_ts(_write(tmp_path, "1,2,3:4,5,6:up\n1,2:3,4:up\n"))
 
 
 def test_regression_targets_are_floats(tmp_path):

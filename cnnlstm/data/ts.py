@@ -159,7 +159,8 @@ def _read_cases(path: Path, lines: list[str], data_start: int, header: dict) -> 
     known_labels = set(class_labels or ())
     missing_allowed = bool(header.get("missing"))
     expected_dims = header.get("dimensions") or (1 if header.get("univariate") else None)
-    declared_length = header.get("serieslength") if header.get("equallength") else None
+    equal_declared = bool(header.get("equallength"))
+    declared_length = header.get("serieslength") if equal_declared else None  # else: the first case's length
 
     cases: list[np.ndarray] = []  # each (T_i, F)
     labels: list[str] = []
@@ -190,10 +191,11 @@ def _read_cases(path: Path, lines: list[str], data_start: int, header: dict) -> 
         if len(set(lengths)) > 1:
             raise _error(path, line_number, "all dimensions of a case must have the same length",
                          f"lengths {lengths}", "pad or trim the dimensions of this case to one length")
-        if declared_length is not None and lengths[0] != declared_length:
-            raise _error(path, line_number, f"every case must have length {declared_length} "
-                         "(@equalLength true, @seriesLength)", f"length {lengths[0]}",
-                         "correct the case, or declare '@equalLength false' and drop @seriesLength")
+        if equal_declared and declared_length is None:
+            declared_length = lengths[0]
+        if equal_declared and lengths[0] != declared_length:
+            raise _error(path, line_number, f"every case must have length {declared_length} (@equalLength true)",
+                         f"length {lengths[0]}", "correct the case, or declare '@equalLength false'")
         cases.append(np.stack(arrays, axis=1).astype(np.float32))  # (F, T) values -> (T, F)
 
     if not cases:
