@@ -213,6 +213,7 @@ def train(data_path, dataset, data_dir, model, out, dry_run, config_file, assign
     estimator = Forecaster(**settings).fit(frame)
     backtest = estimator.backtest(frame)
     metrics = estimator.score(frame)
+    backtest.forecasts = {settings["model"] if k == "model" else k: v for k, v in backtest.forecasts.items()}
     estimator.save(out)
     result = {"test": metrics, "table": backtest.metrics.to_dict(orient="index")}
     if settings["model"] == "parallel" and settings.get("merge") in ("weighted", "attention"):
@@ -259,9 +260,7 @@ def _write_plots(out: Path, histories, backtest, frame, estimator) -> None:
     history = None
     spec = estimator.spec_
     if spec.id_col is None and spec.time_col is not None:
-        stamps = pd.to_datetime(frame[spec.time_col])
-        past = frame[stamps < backtest.origins[0]].tail(4 * estimator.horizon)
-        history = (pd.to_datetime(past[spec.time_col]).to_numpy(), past[spec.targets[0]].to_numpy())
+        history = (pd.to_datetime(frame[spec.time_col]).to_numpy(), frame[spec.targets[0]].to_numpy())
     plots.save_figure(plots.plot_forecast(backtest, history=history), out / "forecast.png")
     plots.save_figure(plots.plot_learning_curves(histories), out / "learning_curve.png")
 

@@ -16,51 +16,60 @@ from .checkpoint import atomic_write_bytes  # noqa: E402
 from .data.prepare import infer_freq  # noqa: E402
 
 
-def stitched(backtest, name: str, *, series=None, target: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Non-overlapping forecasts of one series and target, origin every `horizon` steps, laid end to end.
-
-    Returns (times, values) covering the test part, so a plot shows what the model forecast at each point.
-    """
+def _plotted(backtest, series, max_origins: int | None) -> np.ndarray:
+    """Windows drawn: one origin every `horizon` steps of one series, the last `max_origins` of them."""
     chosen = backtest.series[0] if series is None else series
-    picked = np.flatnonzero(backtest.series == chosen)
     horizon = backtest.actual.shape[1]
-    picked = picked[::horizon]
-    forecast = backtest.forecasts[name][picked, :, target].ravel()
-    times = _times(backtest, picked, horizon)
-    return times, forecast
+    picked = np.flatnonzero(backtest.series == chosen)[::horizon]
+    return picked if max_origins is None else picked[-max_origins:]
 
 
-def _times(backtest, picked, horizon) -> np.ndarray:
+def stitched(backtest, name: str, *, series=None, target: int = 0, max_origins: int | None = None):
+    """Non-overlapping forecasts of one series and target, an origin every `horizon` steps, laid end to end.
+
+    Returns (times, values), so a plot shows what the model forecast at each point of the test part.
+    """
+    picked = _plotted(backtest, series, max_origins)
+    return _times(backtest, picked), backtest.forecasts[name][picked, :, target].ravel()
+
+
+def _times(backtest, picked) -> np.ndarray:
+    horizon = backtest.actual.shape[1]
     origins = backtest.origins[picked]
     if np.issubdtype(origins.dtype, np.datetime64):
-        steps = pd.DatetimeIndex(backtest.origins[backtest.series == backtest.series[picked[0]]])
-        freq = infer_freq(steps[: max(3, min(len(steps), 10))]) if len(steps) >= 3 else None
+        steps = pd.DatetimeIndex(backtest.origins[backtest.series == backtest.series[picked[0]]][:10])
+        freq = infer_freq(steps) if len(steps) >= 3 else None
         if freq is not None:
             return np.concatenate([pd.date_range(o, periods=horizon, freq=freq).to_numpy() for o in origins])
     return np.concatenate([np.asarray(o) + np.arange(horizon) for o in origins])
 
 
-def plot_forecast(backtest, *, names=None, history: tuple | None = None, target: int = 0, ax=None, title: str = ""):
-    """Forecasts against actual values over the test part; `history` = (times, values) draws the past in grey."""
+def plot_forecast(backtest, *, names=None, history: tuple | None = None, target: int = 0, series=None,
+                  max_origins: int | None = 8, ax=None, title: str = ""):
+    """Forecasts against actual values over the end of the test part.
+
+    One origin every `horizon` steps, the last `max_origins` of them (None: all), so each forecast is drawn
+    whole and the picture stays readable on long test parts. `history` = (times, values) of the target draws
+    the past before the first drawn origin in grey.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4))
     names = list(backtest.forecasts) if names is None else names
     horizon = backtest.actual.shape[1]
-    chosen = backtest.series[0]
-    picked = np.flatnonzero(backtest.series == chosen)
-    every = picked[::horizon]
-    times = _times(backtest, every, horizon)
-    actual = backtest.actual[every, :, target].ravel()
+    picked = _plotted(backtest, series, max_origins)
+    times = _times(backtest, picked)
     if history is not None:
-        ax.plot(history[0], history[1], color="0.6", lw=1, label="history")
-    ax.plot(times, actual, color="black", lw=2, label="actual")
+        past = np.asarray(history[0]) < times[0]
+        ax.plot(np.asarray(history[0])[past][-4 * horizon :], np.asarray(history[1])[past][-4 * horizon :],
+                color="0.6", lw=1, label="history")
+    ax.plot(times, backtest.actual[picked, :, target].ravel(), color="black", lw=2, label="actual")
     for name in names:
-        _, values = stitched(backtest, name, series=chosen, target=target)
         style = {"ls": "--", "lw": 1} if name in ("naive", "seasonal_naive") else {"lw": 1.5}
-        ax.plot(times, values, label=name, **style)
-    for origin in backtest.origins[every]:
+        ax.plot(times, backtest.forecasts[name][picked, :, target].ravel(), label=name, **style)
+    for origin in backtest.origins[picked]:
         ax.axvline(origin, color="0.85", lw=0.8, zorder=0)
-    ax.set_title(title or f"{backtest.targets[target]}: forecasts from an origin every {horizon} steps (test part)")
+    ax.set_title(title or f"{backtest.targets[target]}: test-part forecasts, a new origin every {horizon} steps "
+                          f"(grey lines), last {len(picked)} shown")
     ax.set_ylabel(backtest.targets[target])
     ax.legend(loc="upper left", fontsize=8, ncol=2)
     ax.grid(alpha=0.3)
