@@ -617,3 +617,13 @@ def test_unknown_name_and_split():
         archives.load_archive("GunPoint", split="valid")
     with pytest.raises(TypeError, match=r"`name` must be a string such as 'GunPoint'. Received: name=3"):
         archives.archive_info(3)
+
+
+def test_public_load_dispatches_archive_names():
+    from cnnlstm import datasets
+
+    X, y = datasets.load("GunPoint", split="test")
+    assert X.shape == (150, 150, 1) and len(y) == 150
+    frame = datasets.load("cmapss-fd001")
+    assert {"unit", "cycle", "rul"} <= set(frame.columns) and len(frame) == 20631
+    assert datasets.load("airline").shape == (144, 2)

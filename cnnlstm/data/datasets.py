@@ -548,11 +548,17 @@ def read_file(name: str, path: str | os.PathLike) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def load(name: str, *, data_dir: str | os.PathLike | None = None, download: bool = True) -> pd.DataFrame:
-    """Load a named dataset as a wide DataFrame: ``date`` first, then float64 value columns, sorted by time.
+def load(name: str, *, data_dir: str | os.PathLike | None = None, download: bool = True, split: str = "train"):
+    """Load a named dataset.
+
+    Forecasting sets (`DATASETS`) come as one wide DataFrame: ``date`` first, then float64 value columns,
+    sorted by time. Archive sets (`cnnlstm.data.archives`: UCR/UEA classification problems such as "GunPoint",
+    and "cmapss-fd001" .. "cmapss-fd004") take `split` ("train" or "test"): UCR/UEA give ``(X, y)``, C-MAPSS a
+    DataFrame with a ``rul`` column.
 
     Args:
-        name: a key of `DATASETS` (case-insensitive); see `list_datasets()`.
+        name: a key of `DATASETS` (case-insensitive); see `list_datasets()`, or an archive name.
+        split: for archive sets only: "train" or "test".
         data_dir: a folder laid out like the offline mirror (``<dir>/ETT/ETTh1.csv``), searched before
             ``$CNNLSTM_DATA_DIR`` and the cache.
         download: whether a dataset found nowhere on disk may be downloaded into the cache.
@@ -567,6 +573,9 @@ def load(name: str, *, data_dir: str | os.PathLike | None = None, download: bool
         >>> frame["Passengers"].iloc[[0, -1]].tolist()
         [112.0, 432.0]
     """
+    archives = _archives()
+    if isinstance(name, str) and name.lower() in {n.lower() for n in archives.ARCHIVE_DATASETS}:
+        return archives.load_archive(name, split=split, data_dir=data_dir, download=download)
     spec = info(name)
     found = _find(spec, data_dir)
     if found is not None:
@@ -580,6 +589,12 @@ def load(name: str, *, data_dir: str | os.PathLike | None = None, download: bool
         else:
             return read_file(spec.name, path)
     raise DatasetUnavailableError(_unavailable_message(spec, data_dir, reason))
+
+
+def _archives():
+    from . import archives  # imported late: archives imports this module
+
+    return archives
 
 
 def _unavailable_message(spec: DatasetInfo, data_dir: str | os.PathLike | None, reason: str) -> str:
