@@ -264,3 +264,17 @@ def test_brick_errors_name_the_model_argument():
         build_model("cnn_lstm", 1, 1, activation="tanh")
     with pytest.raises(ValueError, match=r"`hidden_size` must be a positive int\. Received: hidden_size=True"):
         build_model("lstm", 1, 1, hidden_size=True)
+
+
+@pytest.mark.parametrize("name", ["cnn", "lstm_cnn"])
+def test_readout_flattens_with_a_window_and_averages_without(name):
+    flat = build_model(name, 3, 5, window=16)
+    assert flat.head.mode == "flatten"
+    assert flat(torch.randn(2, 16, 3)).shape == (2, 5)
+    with pytest.raises(ValueError, match="flattens 4 feature steps but received 5"):
+        flat(torch.randn(2, 20, 3))
+    mean = build_model(name, 3, 5)
+    assert mean.head.mode == "mean"
+    assert mean(torch.randn(2, 20, 3)).shape == (2, 5) and mean(torch.randn(2, 7, 3)).shape == (2, 5)
+    with pytest.raises(ValueError, match="`readout='flatten'` needs the window length"):
+        build_model(name, 3, 5, readout="flatten")

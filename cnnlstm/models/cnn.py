@@ -1,6 +1,6 @@
-"""CNN: a 1-D convolution stack, global average pooling over time, one linear layer.
+"""CNN: a 1-D convolution stack, then a linear readout of the feature sequence.
 
-    x (B, T, F) -> ConvStack -> (B, T', C) -> mean over T' -> (B, C) -> Linear -> (B, out_features)
+    x (B, T, F) -> ConvStack -> (B, T', C) -> flatten (B, T' * C) or mean over T' (B, C) -> Linear -> (B, out_features)
 
 Dimension letters:
     B  batch size
@@ -8,8 +8,8 @@ Dimension letters:
     F  input features (in_features)
     C  convolution filters (filters)
 
-Global average pooling, not flattening, makes the head independent of T, so the model runs on
-any window length and `window` is ignored.
+With `window` known the readout flattens (it keeps where each pattern was seen, which a forecast needs);
+without it, or with readout="mean", it averages over time and runs on any length.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import ConvStack, check_io
+from cnnlstm.models.layers import ConvStack, Readout, check_io
 
 
 class CNN(nn.Module):
@@ -34,21 +34,22 @@ class CNN(nn.Module):
         dropout: float = 0.1,
         batch_norm: bool = True,
         activation: str = "relu",
+        readout: str = "auto",
     ):
         super().__init__()
         check_io(in_features, out_features, window)
         self.config = dict(
             in_features=in_features, out_features=out_features, window=window,
             num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size, pool=pool,
-            dropout=dropout, batch_norm=batch_norm, activation=activation,
+            dropout=dropout, batch_norm=batch_norm, activation=activation, readout=readout,
         )
         self.conv = ConvStack(
             in_features, num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size,
             pool=pool, dropout=dropout, batch_norm=batch_norm, activation=activation,
         )
-        self.head = nn.Linear(filters, out_features)
+        length = self.conv.output_length(window) if window is not None else None
+        self.head = Readout(filters, out_features, length=length, readout=readout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.conv(x)  # (B, T, F) -> (B, T', C)
-        h = h.mean(dim=1)  # (B, C)
         return self.head(h)  # (B, out_features)

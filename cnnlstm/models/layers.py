@@ -113,6 +113,14 @@ class ConvStack(nn.Module):
         self.act = nn.ReLU() if activation == "relu" else nn.GELU()
         self.dropout = nn.Dropout(dropout)
 
+    def output_length(self, length: int) -> int:
+        """T' for an input of T = `length` steps (the pooling arithmetic of `forward`)."""
+        last = len(self.convs) - 1
+        for i in range(len(self.convs)):
+            if (self.pool_each_layer or i == last) and self.pool > 1 and length >= self.pool:
+                length = -(-length // self.pool)
+        return length
+
     def _maybe_pool(self, x: torch.Tensor) -> torch.Tensor:
         if self.pool > 1 and x.size(-1) >= self.pool:
             x = F.max_pool1d(x, self.pool, ceil_mode=True)  # (B, C, T) -> (B, C, ceil(T / pool))
@@ -127,6 +135,41 @@ class ConvStack(nn.Module):
                 x = self._maybe_pool(x)  # (B, C, T')
             x = self.dropout(x)
         return x.transpose(1, 2)  # (B, T', C)
+
+
+READOUTS = ("auto", "flatten", "mean")
+
+
+class Readout(nn.Module):
+    """From a feature sequence (B, T', C) to the output (B, out_features).
+
+    "flatten" keeps where in the window each feature was seen (what a forecast needs; T' must be fixed), "mean"
+    averages over time (any length; what a classifier of variable-length series needs). "auto" flattens when
+    the window length is known and averages otherwise.
+    """
+
+    def __init__(self, channels: int, out_features: int, *, length: int | None, readout: str = "auto"):
+        super().__init__()
+        check_choice("readout", readout, READOUTS)
+        if readout == "auto":
+            readout = "flatten" if length is not None else "mean"
+        if readout == "flatten" and length is None:
+            raise ValueError(
+                "`readout='flatten'` needs the window length. Received: window=None. "
+                "Fix: pass window=..., or readout='mean' for inputs of any length."
+            )
+        self.mode, self.length = readout, length
+        self.linear = nn.Linear(channels * (length if readout == "flatten" else 1), out_features)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        if self.mode == "mean":
+            return self.linear(h.mean(dim=1))  # (B, C) -> (B, out_features)
+        if h.shape[1] != self.length:
+            raise ValueError(
+                f"This model flattens {self.length} feature steps but received {h.shape[1]}: the input window "
+                "differs from the one it was built for. Fix: pass windows of the built length, or readout='mean'."
+            )
+        return self.linear(h.flatten(1))  # (B, T' * C) -> (B, out_features)
 
 
 class LSTMEncoder(nn.Module):

@@ -1,6 +1,6 @@
 """LSTM-CNN (serial): an LSTM contextualises every step, convolutions then look for patterns in its outputs.
 
-    x (B, T, F) -> LSTMEncoder -> output (B, T, H*D) -> ConvStack -> (B, T', C) -> mean over T' -> (B, C) -> Linear -> (B, out_features)
+    x (B, T, F) -> LSTMEncoder -> output (B, T, H*D) -> ConvStack -> (B, T', C) -> readout -> (B, out_features)
 
 Dimension letters:
     B  batch size
@@ -10,7 +10,7 @@ Dimension letters:
     D  directions: 2 if bidirectional else 1
     C  convolution filters (filters)
 
-Global average pooling keeps the head independent of T; `window` is ignored.
+The readout flattens (B, T' * C) when `window` is known, else averages over time (B, C); see layers.Readout.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import ConvStack, LSTMEncoder, check_io
+from cnnlstm.models.layers import ConvStack, LSTMEncoder, Readout, check_io
 
 
 class LSTMCNN(nn.Module):
@@ -38,6 +38,7 @@ class LSTMCNN(nn.Module):
         dropout: float = 0.1,
         batch_norm: bool = True,
         activation: str = "relu",
+        readout: str = "auto",
     ):
         super().__init__()
         check_io(in_features, out_features, window)
@@ -45,7 +46,7 @@ class LSTMCNN(nn.Module):
             in_features=in_features, out_features=out_features, window=window,
             hidden_size=hidden_size, num_layers=num_layers, bidirectional=bidirectional,
             num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size, pool=pool,
-            dropout=dropout, batch_norm=batch_norm, activation=activation,
+            dropout=dropout, batch_norm=batch_norm, activation=activation, readout=readout,
         )
         self.encoder = LSTMEncoder(
             in_features, hidden_size=hidden_size, num_layers=num_layers,
@@ -55,10 +56,10 @@ class LSTMCNN(nn.Module):
             self.encoder.output_size, num_conv_layers=num_conv_layers, filters=filters,
             kernel_size=kernel_size, pool=pool, dropout=dropout, batch_norm=batch_norm, activation=activation,
         )
-        self.head = nn.Linear(filters, out_features)
+        length = self.conv.output_length(window) if window is not None else None
+        self.head = Readout(filters, out_features, length=length, readout=readout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, _ = self.encoder(x)  # (B, T, F) -> (B, T, H*D)
         h = self.conv(h)  # (B, T', C)
-        h = h.mean(dim=1)  # (B, C)
         return self.head(h)  # (B, out_features)
