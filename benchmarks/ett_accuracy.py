@@ -48,6 +48,9 @@ def main(argv=None) -> int:
                         help="forecast each channel from its own history with shared weights (PatchTST/DLinear)")
     parser.add_argument("--calendar", action="store_true", help="add the automatic calendar features")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Forecaster setting or model hyperparameter (given to the models that accept it); "
+                             "repeatable, e.g. --set lr=3e-4 --set dropout=0.3")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)
     models = args.models.split(",")
@@ -64,22 +67,29 @@ def main(argv=None) -> int:
 
     def save():
         name = "ett_accuracy_channel_independent" if args.channel_independent else "ett_accuracy"
+        name += "_tuned" if args.assignments else ""
         return _common.write_json(name, {
             "protocol": {"split": split, "window": window, "scaler": "standard", "targets": "all 7 channels",
                          "calendar": "auto" if args.calendar else None, "channel_independent": args.channel_independent,
                          "epochs": epochs, "batch_size": args.batch_size, "patience": args.patience or None,
-                         "threads": torch.get_num_threads()},
+                         "threads": torch.get_num_threads(), "settings": args.assignments},
             "published_h96_not_measured": PUBLISHED_H96, "summary": summary, "runs": runs,
         }, dry_run=args.dry_run)
 
+    from cnnlstm.config import parse_assignments
+    from cnnlstm.models import model_hyperparameters
+
+    extra = parse_assignments(args.assignments, option="--set")
     for horizon in horizons:
         for model in models:
+            accepted = {k: v for k, v in extra.items() if k in model_hyperparameters(model) or k in ("lr", "weight_decay")}
             scores = []
             for seed in range(seeds):
                 forecaster = Forecaster(
                     model=model, window=window, horizon=horizon, calendar="auto" if args.calendar else None,
                     split=split, scaler="standard", channel_independent=args.channel_independent, epochs=epochs,
                     batch_size=args.batch_size, patience=args.patience or None, seed=seed, progress=False,
+                    **accepted,
                 )
                 began = time.perf_counter()
                 forecaster.fit(frame)
