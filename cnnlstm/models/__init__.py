@@ -45,10 +45,10 @@ MODELS: dict[str, type[nn.Module]] = {
 }
 
 MODEL_DESCRIPTIONS: dict[str, str] = {
-    "cnn": "1-D convolutions + max-pooling, global average pooling over time, linear head.",
+    "cnn": "1-D convolutions + max-pooling; the feature sequence is flattened (or averaged) into a linear head.",
     "lstm": "Stacked LSTM; its last step's output feeds a linear head.",
     "cnn_lstm": "Serial hybrid: convolutions + pooling extract local features, an LSTM reads them, linear head.",
-    "lstm_cnn": "Serial hybrid: an LSTM's output sequence goes through convolutions, global average pooling, linear head.",
+    "lstm_cnn": "Serial hybrid: an LSTM's output sequence goes through convolutions, then a flatten (or mean) readout.",
     "parallel": "Parallel hybrid (LSTM-FCN shape): CNN and LSTM branches merged by concat, learned weights or attention.",
     "linear": "DLinear baseline: moving-average trend/seasonal split, one linear map each, summed. Needs `window`.",
 }
