@@ -266,3 +266,23 @@ def test_arrays_skip_pandas_and_never_change_the_callers_data():
     forecast = forecaster.fit(array).predict(array)
     assert list(forecast.columns) == ["series", "step", "x0", "x1"] and len(forecast) == 9
     assert forecast["step"].tolist()[:3] == [60, 61, 62]
+
+
+def test_long_layout_contiguous_or_interleaved_rows_give_the_same_series():
+    from cnnlstm.data.io import read_table
+    from cnnlstm.data.prepare import SeriesSpec, prepare
+
+    stamps = pd.date_range("2024-01-01", periods=30, freq="h")
+    long = pd.concat([pd.DataFrame({"id": name, "date": stamps, "value": np.arange(30.0) * (k + 1)})
+                      for k, name in enumerate(["b", "a", "c"])], ignore_index=True)
+    interleaved = long.sort_values(["date", "id"], kind="stable")
+    spec = SeriesSpec(id_col="id", targets=["value"], calendar=None)
+    first, second = prepare(long, spec), prepare(interleaved.reset_index(drop=True), spec)
+    assert first.series_ids == second.series_ids == ["b", "a", "c"] or second.series_ids == ["a", "b", "c"]
+    for series_id in first.series_ids:
+        i, j = first.series_ids.index(series_id), second.series_ids.index(series_id)
+        a = first.values[first.starts[i] : first.starts[i] + first.lengths[i]]
+        b = second.values[second.starts[j] : second.starts[j] + second.lengths[j]]
+        np.testing.assert_array_equal(a, b)
+    numbered = pd.DataFrame({0: [1.0, 2.0]})
+    assert read_table(numbered).columns.tolist() == ["0"] and numbered.columns.tolist() == [0]  # caller untouched

@@ -32,7 +32,7 @@ def read_table(source, *, what: str = "data") -> pd.DataFrame:
         ['y']
     """
     if isinstance(source, pd.DataFrame):
-        frame = source.copy()
+        frame = source.copy(deep=False)  # new labels only: the caller's values are neither copied nor changed
         if isinstance(frame.index, pd.DatetimeIndex):
             name = frame.index.name or "date"
             frame = frame.reset_index(names=name)

@@ -170,7 +170,7 @@ def prepare(data: pd.DataFrame | np.ndarray, spec: SeriesSpec, *, what: str = "d
         return _prepare_array(data, spec, what)
     frame = data
     spec = resolve_spec(frame, spec)
-    groups = [("0", frame)] if spec.id_col is None else ((str(k), g) for k, g in frame.groupby(spec.id_col, sort=False))
+    groups = [("0", frame)] if spec.id_col is None else _groups(frame, spec.id_col)
     value_columns = [*spec.targets, *spec.past_covariates, *spec.future_covariates]
 
     series_ids, timestamps, blocks, freq = [], [], [], spec.freq
@@ -203,6 +203,24 @@ def prepare(data: pd.DataFrame | np.ndarray, spec: SeriesSpec, *, what: str = "d
         freq=freq,
         spec=SeriesSpec(**{**spec.__dict__, "calendar": calendar, "freq": freq}),
     )
+
+
+def _groups(frame: pd.DataFrame, id_col: str):
+    """(id, rows of that series), in order of first appearance.
+
+    Long data usually keep each series' rows together: then every series is a slice of the frame, with no copy.
+    Interleaved rows fall back to pandas' groupby, which first reorders (copies) the whole frame.
+    """
+    ids = frame[id_col].to_numpy()
+    changes = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    bounds = np.concatenate([[0], changes, [len(ids)]])
+    run_ids = ids[bounds[:-1]]
+    if len(pd.unique(run_ids)) == len(run_ids):  # each series in one contiguous run
+        for series_id, begin, end in zip(run_ids, bounds[:-1], bounds[1:]):
+            yield str(series_id), frame.iloc[begin:end]
+        return
+    for series_id, group in frame.groupby(id_col, sort=False):
+        yield str(series_id), group
 
 
 def array_columns(array: np.ndarray) -> list[str]:
