@@ -269,6 +269,18 @@ def _write_plots(out: Path, histories, backtest, frame, estimator) -> None:
     plots.save_figure(plots.plot_learning_curves(histories), out / "learning_curve.png")
 
 
+def _saved_model_and_data(run_dir, data_path, dataset, data_dir, dry_run: bool, would: str):
+    """Load a run folder's model and the data; on a dry run check the data against the model and return None."""
+    estimator = Forecaster.load(run_dir)
+    frame, _ = _load_data(data_path, dataset, data_dir)
+    if not dry_run:
+        return estimator, frame
+    series = estimator._prepare(frame)
+    console.print(f"[bold]dry run[/bold]: {estimator!r} from {run_dir}; data: {series.num_series} series, "
+                  f"{int(series.lengths.sum())} rows; would {would.format(horizon=estimator.horizon)}.")
+    return None
+
+
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @_data_options
@@ -284,13 +296,11 @@ def predict(run_dir, data_path, dataset, data_dir, future_path, out, dry_run):
     Example:
       cnnlstm predict runs/cnn_lstm-airline --dataset airline --out forecast.csv
     """
-    estimator = Forecaster.load(run_dir)
-    frame, _ = _load_data(data_path, dataset, data_dir)
-    if dry_run:
-        series = estimator._prepare(frame)
-        console.print(f"[bold]dry run[/bold]: {estimator!r} from {run_dir}; data: {series.num_series} series, "
-                      f"{int(series.lengths.sum())} rows; would forecast {estimator.horizon} steps per series.")
+    loaded = _saved_model_and_data(run_dir, data_path, dataset, data_dir, dry_run,
+                                   would="forecast {horizon} steps per series")
+    if loaded is None:
         return
+    estimator, frame = loaded
     forecast = estimator.predict(frame, future=read_table(future_path, what="--future") if future_path else None)
     if out:
         checkpoint.atomic_write_text(out, forecast.to_csv(index=False))
@@ -312,13 +322,11 @@ def evaluate(run_dir, data_path, dataset, data_dir, stride, out, dry_run):
     Example:
       cnnlstm evaluate runs/cnn_lstm-airline --dataset airline
     """
-    estimator = Forecaster.load(run_dir)
-    frame, _ = _load_data(data_path, dataset, data_dir)
-    if dry_run:
-        series = estimator._prepare(frame)
-        console.print(f"[bold]dry run[/bold]: {estimator!r} from {run_dir}; data: {series.num_series} series, "
-                      f"{int(series.lengths.sum())} rows; would backtest the test part with stride {stride}.")
+    loaded = _saved_model_and_data(run_dir, data_path, dataset, data_dir, dry_run,
+                                   would=f"backtest the test part with stride {stride}")
+    if loaded is None:
         return
+    estimator, frame = loaded
     backtest = estimator.backtest(frame, stride=stride)
     if out:
         checkpoint.write_json(out, backtest.metrics.to_dict(orient="index"))
