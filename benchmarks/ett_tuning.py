@@ -57,8 +57,9 @@ def main(argv=None) -> int:
                      "best_epoch": int(forecaster.history_["val_loss"].idxmin()) + 1,
                      "seconds": time.perf_counter() - began})
         print(rows[-1], flush=True)
-        _common.write_json("ett_tuning", {"protocol": settings, "rows": rows}, dry_run=args.dry_run)
+        path = _common.write_json("ett_tuning", {"protocol": settings, "rows": rows}, dry_run=args.dry_run)
     _common.print_table(rows, ["model", "settings", "validation_mse", "test_mse", "epochs_run", "best_epoch"])
+    print(f"\nwrote {path}")
     return 0
 
 

@@ -1,0 +1,33 @@
+"""Every benchmark script runs end to end in its --dry-run miniature, so none of them rots unnoticed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = {
+    "throughput.py": ["--dry-run"],
+    "memory.py": ["--dry-run"],
+    "ett_accuracy.py": ["--dry-run", "--models", "linear,cnn_lstm"],
+    "ett_tuning.py": ["--dry-run"],
+    "darts_compare.py": ["--dry-run", "--cnnlstm-only"],  # Darts itself needs its own venv and the network
+}
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_benchmark_dry_run(script):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *SCRIPTS[script]], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    written = [line for line in result.stdout.splitlines() if line.startswith("wrote ")]
+    assert written, result.stdout[-2000:]
+    path = Path(written[-1].split(" ", 1)[1])
+    assert path.name.endswith(".dry-run.json")
+    assert json.loads(path.read_text())["dry_run"] is True
