@@ -68,6 +68,7 @@ def main(argv=None) -> int:
     def save():
         name = "ett_accuracy_channel_independent" if args.channel_independent else "ett_accuracy"
         name += "_tuned" if args.assignments else ""
+        name += "" if args.horizons == "96,192,336,720" else "_h" + args.horizons.replace(",", "-")
         return _common.write_json(name, {
             "protocol": {"split": split, "window": window, "scaler": "standard", "targets": "all 7 channels",
                          "calendar": "auto" if args.calendar else None, "channel_independent": args.channel_independent,
