@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import http.client
 import os
@@ -34,6 +33,8 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+
+from .._errors import did_you_mean
 
 TIME_COL = "date"
 _ETT_BASE = "https://raw.githubusercontent.com/zhouhaoyi/ETDataset/main/ETT-small"
@@ -352,10 +353,8 @@ def info(name: str) -> DatasetInfo:
         raise TypeError(f"`name` must be a string such as 'etth1'. Received: name={name!r}.")
     key = name.lower()
     if key not in DATASETS:
-        close = difflib.get_close_matches(key, list(DATASETS), n=1, cutoff=0.5)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
         valid = ", ".join(repr(n) for n in DATASETS)
-        raise ValueError(f"`name` must be one of {valid}. Received: name={name!r}.{hint}")
+        raise ValueError(f"`name` must be one of {valid}. Received: name={name!r}.{did_you_mean(key, DATASETS)}")
     return DATASETS[key]
 
 

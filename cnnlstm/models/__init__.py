@@ -9,10 +9,11 @@ and keeps the keyword arguments it was built with in `model.config`, so
 
 from __future__ import annotations
 
-import difflib
 import inspect
 
 import torch.nn as nn
+
+from cnnlstm._errors import did_you_mean, unknown_name
 
 from cnnlstm.models.cnn import CNN
 from cnnlstm.models.cnn_lstm import CNNLSTM
@@ -67,13 +68,7 @@ def list_models() -> list[str]:
 
 def _model_class(name: str) -> type[nn.Module]:
     if name not in MODELS:
-        valid = ", ".join(repr(n) for n in MODELS)
-        close = difflib.get_close_matches(str(name), list(MODELS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"`name` must be one of {valid}. Received: name={name!r}.{hint} "
-            "Fix: pass one of the names listed by cnnlstm.models.list_models()."
-        )
+        raise unknown_name("name", name, MODELS, "Fix: pass one of the names listed by cnnlstm.models.list_models().")
     return MODELS[name]
 
 
@@ -107,10 +102,9 @@ def build_model(name: str, in_features: int, out_features: int, **kwargs) -> nn.
     unknown = [key for key in kwargs if key not in valid]
     if unknown:
         bad = unknown[0]
-        close = difflib.get_close_matches(bad, valid, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(
-            f"`{bad}` is not a hyperparameter of model {name!r}. Received: {bad}={kwargs[bad]!r}.{hint} "
+            f"`{bad}` is not a hyperparameter of model {name!r}. Received: {bad}={kwargs[bad]!r}."
+            f"{did_you_mean(bad, valid)} "
             f"Fix: use one of: {', '.join(valid)}."
         )
     return cls(in_features, out_features, **kwargs)
