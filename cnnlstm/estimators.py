@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from . import checkpoint
+from .data.calendar import calendar_frame
 from .data.io import read_table
 from .data.prepare import SeriesData, SeriesSpec, future_index, prepare
 from .data.scaling import NotFittedError, SeriesScaler
@@ -252,8 +253,6 @@ class Forecaster:
                 block[:, column : column + len(spec.future_covariates)] = part[spec.future_covariates].to_numpy()[: self.horizon]
                 column += len(spec.future_covariates)
             if spec.calendar:
-                from .data.calendar import calendar_frame
-
                 block[:, column:] = calendar_frame(stamps, spec.calendar).to_numpy()
             blocks.append(block)
         return blocks
