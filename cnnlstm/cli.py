@@ -19,6 +19,7 @@ from .compare import resolve_data
 from .data import datasets
 from .data.io import read_table
 from .estimators import Forecaster
+from .evaluate import summary_metrics
 from .models import MODEL_DESCRIPTIONS, list_models, model_hyperparameters
 
 console = Console(width=None if sys.stdout.isatty() else 160)  # pipes and CI get the whole table
@@ -216,7 +217,8 @@ def train(data_path, dataset, data_dir, model, out, dry_run, config_file, assign
     _seed_globally(settings.get("seed", 0))
     estimator = Forecaster(**settings).fit(frame)
     backtest = estimator.backtest(frame)
-    metrics = estimator.score(frame)
+    metrics = summary_metrics(backtest)  # one backtest serves the table, metrics.json and the plot
+    estimator.metrics_ = {"test": metrics}
     backtest.forecasts = {settings["model"] if k == "model" else k: v for k, v in backtest.forecasts.items()}
     estimator.save(out)
     result = {"test": metrics, "table": backtest.metrics.to_dict(orient="index")}

@@ -24,7 +24,7 @@ from .data.prepare import SeriesData, SeriesSpec, future_index, prepare
 from .data.scaling import NotFittedError, SeriesScaler
 from .data.splits import Bounds, check_split, split_bounds
 from .data.windows import window_index, window_starts
-from .evaluate import Backtest, mase_scales, naive_forecasts, score_forecasts, season_length
+from .evaluate import Backtest, mase_scales, naive_forecasts, score_forecasts, season_length, summary_metrics
 from .tasks import ForecastNet, WindowGather, loss_function
 from .train import DeviceWindows, TrainConfig, fit, predict, resolve_device
 
@@ -324,12 +324,7 @@ class Forecaster:
     def score(self, data, *, stride: int = 1) -> dict[str, float]:
         """Metrics of a rolling backtest over the test part of `data`: original-scale mse, rmse, mae, mape, smape,
         mase, the scaled scaled_mse and scaled_mae, and the naive and seasonal naive forecasts' rmse and mase."""
-        result = self.backtest(data, stride=stride)
-        metrics = {k: float(v) for k, v in result.metrics.loc["model"].items()}
-        for baseline in ("naive", "seasonal_naive"):
-            for name in ("rmse", "mae", "mase"):
-                metrics[f"{baseline}_{name}"] = float(result.metrics.loc[baseline, name])
-        metrics["windows"] = len(result.origins)
+        metrics = summary_metrics(self.backtest(data, stride=stride))
         self.metrics_ = {"test": metrics}
         return metrics
 

@@ -94,6 +94,16 @@ def score_forecasts(actual, forecasts, scaled_actual, scaled_forecasts, mase_sca
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def summary_metrics(backtest: Backtest) -> dict[str, float]:
+    """One flat dict: the model's metrics, the baselines' rmse, mae and mase, and the number of windows."""
+    metrics = {k: float(v) for k, v in backtest.metrics.loc["model"].items()}
+    for baseline in ("naive", "seasonal_naive"):
+        for name in ("rmse", "mae", "mase"):
+            metrics[f"{baseline}_{name}"] = float(backtest.metrics.loc[baseline, name])
+    metrics["windows"] = len(backtest.origins)
+    return metrics
+
+
 def mase_scales(original: np.ndarray, starts, train_ends, num_targets: int, season: int) -> np.ndarray:
     """(S, T) seasonal-naive MAE on each series' training part, MASE's denominator."""
     return np.stack([seasonal_scale(original[s : s + e, :num_targets], season) for s, e in zip(starts, train_ends)])
