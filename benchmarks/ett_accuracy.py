@@ -37,7 +37,7 @@ PUBLISHED_H96 = {"DLinear": (0.386, 0.400), "iTransformer": (0.386, 0.405), "Pat
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dry-run", action="store_true", help="a seconds-long miniature, for CI")
-    parser.add_argument("--models", default=",".join(list_models()), help="registry names, comma-separated")
+    parser.add_argument("--models", default=",".join(list_models("series")), help="registry names, comma-separated")
     parser.add_argument("--horizons", default="96,192,336,720")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=10)

@@ -392,7 +392,7 @@ def compare(data_path, dataset, data_dir, model_names, out, dry_run, config_file
     frame, defaults = _load_data(data_path, dataset, data_dir)
     compare_defaults = {"epochs": 60, "patience": 15, "batch_size": 32}
     settings = _settings({**compare_defaults, **defaults}, config_file, assignments, **options)
-    names = [m.strip() for m in model_names.split(",")] if model_names else list_models()
+    names = [m.strip() for m in model_names.split(",")] if model_names else list_models("series")
     horizon, window = settings.pop("horizon", None), settings.pop("window", None)
     from .compare import default_window
 

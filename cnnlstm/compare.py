@@ -94,7 +94,7 @@ def compare(data="airline", *, models: list[str] | None = None, horizon: int | N
     season = settings.get("season_length")
     horizon = horizon or (season if season and season > 1 else 24)
     window = window or default_window(horizon, season)
-    models = list(models) if models else list_models()
+    models = list(models) if models else list_models("series")
     for name in models:
         if name not in list_models():
             from ._errors import unknown_name

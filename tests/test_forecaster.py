@@ -33,7 +33,7 @@ def two_targets(etth1) -> pd.DataFrame:
     return etth1.iloc[:400][["date", "OT", "HUFL", "LUFL"]]
 
 
-@pytest.mark.parametrize("model", list_models())
+@pytest.mark.parametrize("model", list_models("series"))
 @pytest.mark.parametrize("channel_independent", [False, True])
 def test_network_shape_and_finite_backward(model, channel_independent):
     net = ForecastNet(model=model, num_features=5, num_observed=3, num_targets=2, window=16, horizon=4,
@@ -47,7 +47,7 @@ def test_network_shape_and_finite_backward(model, channel_independent):
     assert any(g.abs().sum() > 0 for g in grads)
 
 
-@pytest.mark.parametrize("model", list_models())
+@pytest.mark.parametrize("model", list_models("series"))
 def test_network_overfits_one_batch(model):
     torch.manual_seed(0)
     net = ForecastNet(model=model, num_features=2, num_observed=2, num_targets=2, window=16, horizon=4,
@@ -66,7 +66,7 @@ def test_network_overfits_one_batch(model):
     assert loss.item() < 0.1 * first
 
 
-@pytest.mark.parametrize("model", list_models())
+@pytest.mark.parametrize("model", list_models("series"))
 def test_fit_predict_save_load_identical(model, airline, tmp_path):
     forecaster = small(model).fit(airline)
     forecast = forecaster.predict(airline)
@@ -80,7 +80,7 @@ def test_fit_predict_save_load_identical(model, airline, tmp_path):
     assert loaded.score(airline) == pytest.approx(forecaster.score(airline))
 
 
-@pytest.mark.parametrize("model", list_models())
+@pytest.mark.parametrize("model", list_models("series"))
 def test_same_seed_same_result(model, airline):
     first = small(model, seed=3).fit(airline).predict(airline)
     second = small(model, seed=3).fit(airline).predict(airline)

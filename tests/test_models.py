@@ -1,6 +1,7 @@
-"""Contract tests for the model zoo, run over every entry of MODELS (plus each parallel merge).
+"""Contract tests for the sequence models, run over every entry of MODELS taking "series" (plus each parallel merge).
 
-A model registered in cnnlstm.models.MODELS is covered here without writing a test.
+A series model registered in cnnlstm.models.MODELS is covered here without writing a test; image-sequence models
+("frames") have theirs in test_frames.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from cnnlstm.models import MODEL_DESCRIPTIONS, MODELS, build_model, list_models,
 from cnnlstm.models.layers import ConvStack, LSTMEncoder, MovingAverageDecomposition
 
 # every registered model with its defaults, plus the parallel merges that are not the default
-CASES = [(name, {}) for name in MODELS] + [
+SERIES = list_models("series")
+CASES = [(name, {}) for name in SERIES] + [
     ("parallel", {"merge": "weighted"}),
     ("parallel", {"merge": "attention"}),
 ]
@@ -121,14 +123,14 @@ def test_short_windows(name, kwargs, window):
     y.sum().backward()
 
 
-@pytest.mark.parametrize("name", [n for n in MODELS if n != "linear"])
+@pytest.mark.parametrize("name", [n for n in SERIES if n != "linear"])
 def test_length_agnostic_models_run_on_a_single_step(name):
     extra = {"pool": 2} if "pool" in model_hyperparameters(name) else {}
     model = make(name, 2, 3, window=None, **extra)
     assert model(make_batch(4, 1, 2)).shape == (4, 3)
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", SERIES)
 def test_invalid_in_features_is_rejected(name):
     with pytest.raises(ValueError, match=r"`in_features` must be a positive int\. Received: in_features=0\. Fix:"):
         make(name, 0, 3, window=8)
@@ -144,7 +146,13 @@ def test_every_model_has_a_description(name):
 
 
 def test_list_models_is_registry_order():
-    assert list_models() == ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "linear"]
+    assert list_models("series") == ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "linear"]
+    assert set(list_models("series")) | set(list_models("frames")) == set(list_models())
+
+
+def test_list_models_rejects_an_unknown_input_kind():
+    with pytest.raises(ValueError, match="input_kind"):
+        list_models("images")
 
 
 def test_unknown_model_name_lists_names_and_suggests():

@@ -2,8 +2,11 @@
 
 Every model has the same contract:
     Model(in_features, out_features, *, window=None, <hyperparameters>)
-    forward(x: (B, T, in_features)) -> (B, out_features)
-and keeps the keyword arguments it was built with in `model.config`, so
+    forward(x, lengths=None) -> (B, out_features)
+where x is (B, T, in_features) for a model whose class attribute `input_kind` is "series", and
+(B, T, C, H, W) with C = in_features for "frames" (image sequences). `lengths` (B,) int64, optional, gives
+the valid steps of each right-padded sequence: a sequence's output is the same alone as inside a padded
+batch of longer ones. Every model keeps the keyword arguments it was built with in `model.config`, so
 `type(model)(**model.config)` rebuilds it. Adding a model is one file and one line below.
 """
 
@@ -56,14 +59,21 @@ MODEL_DESCRIPTIONS: dict[str, str] = {
 assert MODELS.keys() == MODEL_DESCRIPTIONS.keys(), "every model needs a one-line description"
 
 
-def list_models() -> list[str]:
-    """Names of the registered models, in registry order.
+INPUT_KINDS = ("series", "frames")
+
+
+def list_models(input_kind: str | None = None) -> list[str]:
+    """Names of the registered models, in registry order; `input_kind` keeps those taking "series" or "frames".
 
     Example:
-        >>> list_models()
+        >>> list_models("series")
         ['cnn', 'lstm', 'cnn_lstm', 'lstm_cnn', 'parallel', 'linear']
     """
-    return list(MODELS)
+    if input_kind is None:
+        return list(MODELS)
+    if input_kind not in INPUT_KINDS:
+        raise unknown_name("input_kind", input_kind, INPUT_KINDS)
+    return [name for name, cls in MODELS.items() if cls.input_kind == input_kind]
 
 
 def _model_class(name: str) -> type[nn.Module]:

@@ -21,6 +21,8 @@ from cnnlstm.models.layers import ConvStack, Readout, check_io
 
 
 class CNN(nn.Module):
+    input_kind = "series"
+
     def __init__(
         self,
         in_features: int,

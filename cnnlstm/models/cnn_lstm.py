@@ -25,6 +25,8 @@ from cnnlstm.models.layers import ConvStack, LSTMEncoder, check_bool, check_io
 
 
 class CNNLSTM(nn.Module):
+    input_kind = "series"
+
     def __init__(
         self,
         in_features: int,

@@ -23,6 +23,8 @@ from cnnlstm.models.layers import MovingAverageDecomposition, check_io
 
 
 class DLinear(nn.Module):
+    input_kind = "series"
+
     def __init__(
         self,
         in_features: int,

@@ -22,6 +22,8 @@ from cnnlstm.models.layers import LSTMEncoder, check_io
 
 
 class LSTM(nn.Module):
+    input_kind = "series"
+
     def __init__(
         self,
         in_features: int,

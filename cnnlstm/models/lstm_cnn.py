@@ -22,6 +22,8 @@ from cnnlstm.models.layers import ConvStack, LSTMEncoder, Readout, check_io
 
 
 class LSTMCNN(nn.Module):
+    input_kind = "series"
+
     def __init__(
         self,
         in_features: int,

@@ -34,6 +34,8 @@ MERGES = ("concat", "weighted", "attention")
 
 
 class ParallelCNNLSTM(nn.Module):
+    input_kind = "series"
+
     def __init__(
         self,
         in_features: int,
