@@ -1,0 +1,92 @@
+"""LRCN (Donahue et al. 2015): a 2-D CNN encodes every frame, an LSTM reads the sequence of frame vectors.
+
+    x (B, T, C, H, W) -> TimeDistributed(FrameEncoder) -> (B, T, K) -> LSTM -> output (B, T, S*D)
+      -> summary (B, S*D) -> Dropout -> Linear -> (B, out_features)
+
+    summary, unidirectional:  output at the last valid step, t = lengths - 1 (t = T - 1 without lengths)
+    summary, bidirectional:   forward direction at the last valid step ++ backward direction at step 0
+
+Dimension letters:
+    B  batch size
+    T  frames per sequence (the longest, when `lengths` gives the valid ones of right-padded sequences)
+    C  channels of a frame (in_features)
+    H  frame height, W frame width
+    K  convolution filters of the frame encoder (filters)
+    S  LSTM hidden size (hidden_size)
+    D  directions: 2 if bidirectional else 1
+
+Padding: only the valid frames are encoded (`TimeDistributed` with lengths), so batch-norm statistics never see
+padded frames, in training or not. A unidirectional LSTM is causal, so the padded steps after a sequence's end
+cannot reach its last valid output, which is gathered directly. A bidirectional LSTM would read the padding
+backwards into step 0, so with lengths its input is packed (`pack_padded_sequence`) and each direction stops at
+the sequence's own end. Either way a sequence's output is the same alone as inside a padded batch.
+
+The frame encoder pools every side by 2 per layer and then averages over the frame, so the frame vector says
+what is in a frame far more than where; `window` is ignored, any T, H, W work.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from cnnlstm.models.frames import FrameEncoder, TimeDistributed, check_frames, check_lengths
+from cnnlstm.models.layers import LSTMEncoder, check_io
+
+
+class LRCN(nn.Module):
+    input_kind = "frames"
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        window: int | None = None,
+        num_conv_layers: int = 2,
+        filters: int = 32,
+        kernel_size: int = 3,
+        batch_norm: bool = True,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.1,
+    ):
+        super().__init__()
+        check_io(in_features, out_features, window)
+        self.config = dict(
+            in_features=in_features, out_features=out_features, window=window,
+            num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size, batch_norm=batch_norm,
+            hidden_size=hidden_size, num_layers=num_layers, bidirectional=bidirectional, dropout=dropout,
+        )
+        self.frames = TimeDistributed(FrameEncoder(
+            in_features, num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size,
+            dropout=dropout, batch_norm=batch_norm,
+        ))
+        self.encoder = LSTMEncoder(
+            filters, hidden_size=hidden_size, num_layers=num_layers, bidirectional=bidirectional, dropout=dropout,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.encoder.output_size, out_features)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        check_frames(x, self.config["in_features"])
+        B, T = x.shape[:2]
+        check_lengths(lengths, B, T)
+        h = self.frames(x, lengths)  # (B, T, C, H, W) -> (B, T, K), zeros at padded steps
+        if lengths is None:
+            _, summary = self.encoder(h)  # (B, S*D)
+        elif not self.encoder.bidirectional:
+            output, _ = self.encoder(h)  # (B, T, S)
+            last = (lengths.to(h.device) - 1).view(B, 1, 1).expand(B, 1, output.shape[-1])
+            summary = output.gather(1, last).squeeze(1)  # (B, S): the output at t = lengths - 1
+        else:
+            packed = pack_padded_sequence(h, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            output, _ = self.encoder.lstm(packed)  # each direction stops at each sequence's own end
+            output, _ = pad_packed_sequence(output, batch_first=True, total_length=T)  # (B, T, 2S)
+            size = self.encoder.hidden_size
+            last = (lengths.to(h.device) - 1).view(B, 1, 1).expand(B, 1, size)
+            forward_last = output[..., :size].gather(1, last).squeeze(1)  # (B, S) at t = lengths - 1
+            summary = torch.cat([forward_last, output[:, 0, size:]], dim=-1)  # (B, 2S)
+        return self.head(self.dropout(summary))  # (B, out_features)
