@@ -242,10 +242,41 @@ def test_parallel_concat_has_no_branch_weights():
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 def test_conv_stack_pooling_arithmetic():
     stack = ConvStack(3, num_conv_layers=2, filters=8, kernel_size=4, pool=2)
-    assert stack(torch.randn(2, 9, 3)).shape == (2, 3, 8)  # 9 -> 5 -> 3 (ceil keeps the last step)
-    assert stack(torch.randn(2, 1, 3)).shape == (2, 1, 8)  # pools that would empty the sequence are skipped
+    h, lengths = stack(torch.randn(2, 9, 3))
+    assert h.shape == (2, 3, 8) and lengths is None  # 9 -> 5 -> 3 (ceil keeps the last step)
+    assert stack(torch.randn(2, 1, 3))[0].shape == (2, 1, 8)  # ceil(1 / 2) = 1: a single step survives
+    assert stack.output_length(9) == 3 and stack.output_length(1) == 1
     once = ConvStack(3, num_conv_layers=2, filters=8, pool=2, pool_each_layer=False)
-    assert once(torch.randn(2, 8, 3)).shape == (2, 4, 8)
+    assert once(torch.randn(2, 8, 3))[0].shape == (2, 4, 8)
+
+
+def test_conv_stack_pools_lengths_and_zeroes_padding():
+    stack = ConvStack(2, num_conv_layers=2, filters=4, pool=2).eval()
+    h, lengths = stack(torch.randn(3, 9, 2), torch.tensor([9, 5, 1]))
+    assert lengths.tolist() == [3, 2, 1]  # 9 -> 5 -> 3, 5 -> 3 -> 2, 1 -> 1 -> 1
+    assert h.shape == (3, 3, 4) and torch.all(h[1, 2:] == 0) and torch.all(h[2, 1:] == 0)
+
+
+def test_masked_batch_norm_ignores_padding_in_training():
+    # batch statistics over valid steps only: more padding must not change the training output
+    torch.manual_seed(0)
+    stack = ConvStack(2, num_conv_layers=1, filters=4, pool=1, dropout=0.0).train()
+    x = torch.randn(2, 6, 2)
+    lengths = torch.tensor([6, 3])
+    padded = torch.cat([x, torch.randn(2, 10, 2)], dim=1)
+    a, _ = stack(x, lengths)
+    b, _ = stack(padded, lengths)
+    assert torch.allclose(a, b[:, :6], atol=1e-5)
+    assert torch.all(stack.norms[0].running_var > 0)
+
+
+def test_lstm_encoder_summary_is_the_last_valid_step():
+    encoder = LSTMEncoder(3, hidden_size=5).eval()
+    x = torch.randn(2, 7, 3)
+    output, summary = encoder(x, torch.tensor([7, 4]))
+    alone, alone_summary = encoder(x[1:, :4])
+    assert torch.allclose(summary[1], alone_summary[0], atol=1e-6)
+    assert torch.all(output[1, 4:] == 0)
 
 
 def test_lstm_encoder_bidirectional_summary_and_forget_bias():
@@ -253,6 +284,8 @@ def test_lstm_encoder_bidirectional_summary_and_forget_bias():
     output, summary = encoder(torch.randn(2, 7, 3))
     assert output.shape == (2, 7, 10) and summary.shape == (2, 10)
     assert torch.equal(summary[:, :5], output[:, -1, :5]) and torch.equal(summary[:, 5:], output[:, 0, 5:])
+    output, summary = encoder(torch.randn(2, 7, 3), torch.tensor([7, 3]))
+    assert torch.all(output[1, 3:] == 0) and torch.equal(summary[1, :5], output[1, 2, :5])
     bias = encoder.lstm.bias_ih_l0 + encoder.lstm.bias_hh_l0
     assert torch.equal(bias[5:10], torch.ones(5))
 
@@ -286,3 +319,61 @@ def test_readout_flattens_with_a_window_and_averages_without(name):
     assert mean(torch.randn(2, 20, 3)).shape == (2, 5) and mean(torch.randn(2, 7, 3)).shape == (2, 5)
     with pytest.raises(ValueError, match="`readout='flatten'` needs the window length"):
         build_model(name, 3, 5, readout="flatten")
+
+
+# -----------------------------------------------------------------------------
+# variable length and batch order
+
+# every series model that takes any length, uni- and bidirectional, and every merge; cnn and lstm_cnn average
+# over time (window=None picks readout="mean"), as a classifier of variable-length series builds them
+LENGTH_CASES = [c for c in CASES if c[0] != "linear"] + [
+    (name, {"bidirectional": True}) for name in SERIES if "bidirectional" in model_hyperparameters(name)
+] + [("cnn", {"pool": 3, "num_conv_layers": 3}), ("cnn_lstm", {"pool_each_layer": True})]
+LENGTH_IDS = [name + "".join(f"-{k}={v}" for k, v in kwargs.items()) for name, kwargs in LENGTH_CASES]
+
+
+@pytest.mark.parametrize("name,kwargs", LENGTH_CASES, ids=LENGTH_IDS)
+def test_a_sequence_gives_the_same_output_alone_and_padded(name, kwargs):
+    torch.manual_seed(0)
+    model = make(name, 3, 4, window=None, **kwargs)
+    model.train()  # move the batch-norm running statistics away from their (0, 1) start
+    for _ in range(3):
+        model(make_batch(8, 20, 3, seed=1), torch.tensor([20, 17, 13, 9, 5, 3, 2, 1]))
+    model.eval()
+    lengths = torch.tensor([29, 7, 16, 1, 11, 24])
+    x = make_batch(len(lengths), int(lengths.max()), 3, seed=2)
+    for i, length in enumerate(lengths.tolist()):  # garbage, not zeros, in the padding
+        x[i, length:] = 1e3 * torch.randn(int(lengths.max()) - length, 3)
+    with torch.no_grad():
+        batched = model(x, lengths)
+        for i, length in enumerate(lengths.tolist()):
+            alone = model(x[i : i + 1, :length])
+            torch.testing.assert_close(batched[i : i + 1], alone, atol=1e-5, rtol=1e-5)
+
+
+def test_the_linear_model_refuses_lengths():
+    model = make("linear", 2, 3, window=8)
+    with pytest.raises(ValueError, match="cannot take variable-length input.*Fix: pad or crop"):
+        model(make_batch(2, 8, 2), torch.tensor([8, 5]))
+
+
+def test_a_flattening_readout_refuses_lengths():
+    model = make("cnn", 2, 3, window=8)
+    with pytest.raises(ValueError, match="readout='flatten'.*Fix: build it with window=None or readout='mean'"):
+        model(make_batch(2, 8, 2), torch.tensor([8, 5]))
+
+
+@pytest.mark.parametrize("name,kwargs", CASES, ids=CASE_IDS)
+def test_reordering_the_batch_reorders_the_outputs(name, kwargs):
+    # catches a batch axis taken for the time axis (sktime #9108: GRU-FCN changed its predictions when the test
+    # set was re-ordered)
+    torch.manual_seed(0)
+    model = make(name, 3, 4, window=12, **kwargs).eval()
+    x = make_batch(9, 12, 3, seed=3)
+    perm = torch.randperm(9, generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        torch.testing.assert_close(model(x[perm]), model(x)[perm], atol=1e-5, rtol=1e-5)
+        if name != "linear":
+            lengths = torch.tensor([12, 3, 7, 12, 1, 9, 5, 11, 2])
+            loose = make(name, 3, 4, window=None, **kwargs).eval()
+            torch.testing.assert_close(loose(x[perm], lengths[perm]), loose(x, lengths)[perm], atol=1e-5, rtol=1e-5)

@@ -52,6 +52,6 @@ class CNN(nn.Module):
         length = self.conv.output_length(window) if window is not None else None
         self.head = Readout(filters, out_features, length=length, readout=readout)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.conv(x)  # (B, T, F) -> (B, T', C)
-        return self.head(h)  # (B, out_features)
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        h, lengths = self.conv(x, lengths)  # (B, T, F) -> (B, T', C)
+        return self.head(h, lengths)  # (B, out_features)

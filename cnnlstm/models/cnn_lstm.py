@@ -66,7 +66,7 @@ class CNNLSTM(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.encoder.output_size, out_features)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.conv(x)  # (B, T, F) -> (B, T', C)
-        _, summary = self.encoder(h)  # (B, H*D)
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        h, lengths = self.conv(x, lengths)  # (B, T, F) -> (B, T', C), pooled lengths
+        _, summary = self.encoder(h, lengths)  # (B, H*D)
         return self.head(self.dropout(summary))  # (B, out_features)

@@ -69,14 +69,56 @@ def check_io(in_features, out_features, window) -> None:
 # bricks
 
 
+def step_mask(lengths: torch.Tensor, steps: int) -> torch.Tensor:
+    """(B,) valid lengths -> (B, steps) bool, True on the valid (left-aligned) steps. No host synchronisation."""
+    return torch.arange(steps, device=lengths.device) < lengths[:, None]
+
+
+def pooled_lengths(lengths: torch.Tensor, pool: int) -> torch.Tensor:
+    """Valid lengths after a ceil-mode pool of `pool`: ceil(L / pool)."""
+    return torch.div(lengths + pool - 1, pool, rounding_mode="floor")
+
+
+def masked_mean(h: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+    """Mean over time of (B, T, C) -> (B, C), over the first lengths[b] steps of each sequence when given."""
+    if lengths is None:
+        return h.mean(dim=1)
+    mask = step_mask(lengths, h.shape[1]).unsqueeze(-1)  # (B, T, 1)
+    return h.masked_fill(~mask, 0.0).sum(dim=1) / lengths.clamp(min=1).unsqueeze(-1).to(h.dtype)
+
+
+def _batch_norm(norm: nn.Module, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """BatchNorm1d over (B, C, T) whose training statistics come from the valid steps only.
+
+    Padding would otherwise pull the batch mean towards zero and make a sequence's output depend on how much
+    padding its batch holds. In eval mode (running statistics) the plain layer is already per-step.
+    """
+    if mask is None or not isinstance(norm, nn.BatchNorm1d) or not norm.training:
+        return norm(x)
+    weights = mask.unsqueeze(1).to(x.dtype)  # (B, 1, T)
+    count = weights.sum().clamp(min=2.0)
+    mean = (x * weights).sum(dim=(0, 2)) / count  # (C,)
+    var = (((x - mean[:, None]) ** 2) * weights).sum(dim=(0, 2)) / count  # (C,), biased, as BatchNorm normalises
+    with torch.no_grad():  # running statistics as nn.BatchNorm1d keeps them (unbiased variance)
+        norm.running_mean.lerp_(mean.detach().to(norm.running_mean.dtype), norm.momentum)
+        norm.running_var.lerp_((var.detach() * count / (count - 1)).to(norm.running_var.dtype), norm.momentum)
+        norm.num_batches_tracked.add_(1)
+    x = (x - mean[:, None]) / torch.sqrt(var[:, None] + norm.eps)
+    return x * norm.weight[:, None] + norm.bias[:, None]
+
+
 class ConvStack(nn.Module):
     """`num_conv_layers` x [Conv1d (length kept) -> BatchNorm? -> ReLU/GELU -> MaxPool1d? -> Dropout].
 
-    (B, T, F) -> (B, T', C). Pooling uses ceil_mode so an odd T keeps its last (most recent) step,
-    and a pool is skipped when fewer than `pool` steps are left, so any T >= 1 works: T=8 with
-    two layers and pool=2 gives 8 -> 4 -> 2; T=1 stays 1.
+    (B, T, F) -> (B, T', C). Pooling uses ceil_mode, so T' = ceil(T / pool) per pool: an odd T keeps its last (most
+    recent) step and any T >= 1 works (T=8 with two layers and pool=2 gives 8 -> 4 -> 2; T=1 stays 1).
     With `pool_each_layer=False` a single pool follows the last layer instead (the classic
     Conv-Conv-MaxPool front of a CNN-LSTM).
+
+    Variable length: with `lengths` (B,) the padded steps are zeroed before every convolution (what "same"
+    padding shows a sequence alone at its end), set to -inf before every pool, left out of the batch-norm
+    statistics, and zero in the output; the returned lengths are the pooled ones. So a sequence gives the same
+    output alone as inside a padded batch.
     """
 
     def __init__(
@@ -113,28 +155,34 @@ class ConvStack(nn.Module):
         self.act = nn.ReLU() if activation == "relu" else nn.GELU()
         self.dropout = nn.Dropout(dropout)
 
+    def _pools_after(self, layer: int) -> bool:
+        return self.pool > 1 and (self.pool_each_layer or layer == len(self.convs) - 1)
+
     def output_length(self, length: int) -> int:
         """T' for an input of T = `length` steps (the pooling arithmetic of `forward`)."""
-        last = len(self.convs) - 1
         for i in range(len(self.convs)):
-            if (self.pool_each_layer or i == last) and self.pool > 1 and length >= self.pool:
+            if self._pools_after(i):
                 length = -(-length // self.pool)
         return length
 
-    def _maybe_pool(self, x: torch.Tensor) -> torch.Tensor:
-        if self.pool > 1 and x.size(-1) >= self.pool:
-            x = F.max_pool1d(x, self.pool, ceil_mode=True)  # (B, C, T) -> (B, C, ceil(T / pool))
-        return x
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(B, T, F), lengths (B,) or None -> (B, T', C), pooled lengths (B,) or None."""
         x = x.transpose(1, 2)  # (B, T, F) -> (B, F, T): Conv1d wants channels first
-        last = len(self.convs) - 1
+        mask = None
         for i, (conv, norm) in enumerate(zip(self.convs, self.norms)):
-            x = self.act(norm(conv(x)))  # (B, C, T)
-            if self.pool_each_layer or i == last:
-                x = self._maybe_pool(x)  # (B, C, T')
+            if lengths is not None:
+                mask = step_mask(lengths, x.shape[-1])  # (B, T)
+                x = x.masked_fill(~mask.unsqueeze(1), 0.0)
+            x = self.act(_batch_norm(norm, conv(x), mask))  # (B, C, T)
+            if self._pools_after(i):
+                if lengths is not None:
+                    x = x.masked_fill(~mask.unsqueeze(1), float("-inf"))
+                    lengths = pooled_lengths(lengths, self.pool)
+                x = F.max_pool1d(x, self.pool, ceil_mode=True)  # (B, C, T) -> (B, C, ceil(T / pool))
             x = self.dropout(x)
-        return x.transpose(1, 2)  # (B, T', C)
+        if lengths is not None:  # padded steps leave as zeros (a pool of padding alone gave -inf)
+            x = x.masked_fill(~step_mask(lengths, x.shape[-1]).unsqueeze(1), 0.0)
+        return x.transpose(1, 2), lengths  # (B, T', C)
 
 
 READOUTS = ("auto", "flatten", "mean")
@@ -144,8 +192,8 @@ class Readout(nn.Module):
     """From a feature sequence (B, T', C) to the output (B, out_features).
 
     "flatten" keeps where in the window each feature was seen (what a forecast needs; T' must be fixed), "mean"
-    averages over time (any length; what a classifier of variable-length series needs). "auto" flattens when
-    the window length is known and averages otherwise.
+    averages over time (any length, padded steps left out; what a classifier of variable-length series needs).
+    "auto" flattens when the window length is known and averages otherwise.
     """
 
     def __init__(self, channels: int, out_features: int, *, length: int | None, readout: str = "auto"):
@@ -161,9 +209,14 @@ class Readout(nn.Module):
         self.mode, self.length = readout, length
         self.linear = nn.Linear(channels * (length if readout == "flatten" else 1), out_features)
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
+    def forward(self, h: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         if self.mode == "mean":
-            return self.linear(h.mean(dim=1))  # (B, C) -> (B, out_features)
+            return self.linear(masked_mean(h, lengths))  # (B, C) -> (B, out_features)
+        if lengths is not None:
+            raise ValueError(
+                "This model flattens a fixed window (readout='flatten') and cannot take variable lengths. "
+                "Received: lengths=... . Fix: build it with window=None or readout='mean' for variable-length input."
+            )
         if h.shape[1] != self.length:
             raise ValueError(
                 f"This model flattens {self.length} feature steps but received {h.shape[1]}: the input window "
@@ -175,10 +228,15 @@ class Readout(nn.Module):
 class LSTMEncoder(nn.Module):
     """Stacked, optionally bidirectional LSTM returning the whole sequence and a summary vector.
 
-    (B, T, F) -> output (B, T, H*D), summary (B, H*D).
-    The summary is the last step's output; when bidirectional it is the forward direction at the
-    last step concatenated with the backward direction at the first step (each has then seen the
-    whole window). Dropout acts between stacked layers, as in nn.LSTM.
+    (B, T, F), lengths (B,) or None -> output (B, T, H*D), summary (B, H*D).
+    The summary is the last (valid) step's output; when bidirectional it is the forward direction at the last
+    step concatenated with the backward direction at the first step (each has then seen the whole sequence).
+    Dropout acts between stacked layers, as in nn.LSTM.
+
+    Variable length: a unidirectional LSTM is causal, so padding after a sequence cannot reach its valid steps;
+    the summary is gathered at step lengths-1, with no packing and no host synchronisation (a CUDA graph can
+    capture it). A bidirectional one reads backwards from the end, so it packs the batch
+    (`pack_padded_sequence`, which needs the lengths on the CPU). Padded output steps are zero.
     """
 
     def __init__(
@@ -215,13 +273,25 @@ class LSTMEncoder(nn.Module):
                 elif name.startswith("bias_hh"):
                     param[hidden_size : 2 * hidden_size].fill_(0.0)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        output, _ = self.lstm(x)  # (B, T, F) -> (B, T, H*D)
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        if lengths is None:
+            output, _ = self.lstm(x)  # (B, T, F) -> (B, T, H*D)
+            last = output[:, -1]
+        else:
+            steps = x.shape[1]
+            if self.bidirectional:
+                packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+                output, _ = nn.utils.rnn.pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=steps)
+            else:
+                output, _ = self.lstm(x)
+                output = output.masked_fill(~step_mask(lengths, steps).unsqueeze(-1), 0.0)
+            index = (lengths - 1).clamp(min=0).view(-1, 1, 1).expand(-1, 1, output.shape[-1])
+            last = output.gather(1, index).squeeze(1)  # (B, H*D): each sequence's last valid step
         if self.bidirectional:
             H = self.hidden_size
-            summary = torch.cat([output[:, -1, :H], output[:, 0, H:]], dim=-1)  # (B, 2H)
+            summary = torch.cat([last[:, :H], output[:, 0, H:]], dim=-1)  # (B, 2H)
         else:
-            summary = output[:, -1]  # (B, H)
+            summary = last  # (B, H)
         return output, summary
 
 

@@ -48,7 +48,12 @@ class DLinear(nn.Module):
         self.seasonal = nn.Linear(window * in_features, out_features)
         self.trend = nn.Linear(window * in_features, out_features)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        if lengths is not None:
+            raise ValueError(
+                "The linear model's weights span a fixed window, so it cannot take variable-length input. "
+                "Received: lengths=... . Fix: pad or crop every sequence to the window, or choose another model."
+            )
         if x.dim() != 3 or x.shape[1:] != (self.window, self.in_features):
             raise ValueError(
                 f"`x` must have shape (B, window={self.window}, in_features={self.in_features}). "

@@ -48,6 +48,6 @@ class LSTM(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.encoder.output_size, out_features)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _, summary = self.encoder(x)  # (B, T, F) -> (B, H*D)
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        _, summary = self.encoder(x, lengths)  # (B, T, F) -> (B, H*D)
         return self.head(self.dropout(summary))  # (B, out_features)

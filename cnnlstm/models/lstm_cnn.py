@@ -61,7 +61,7 @@ class LSTMCNN(nn.Module):
         length = self.conv.output_length(window) if window is not None else None
         self.head = Readout(filters, out_features, length=length, readout=readout)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, _ = self.encoder(x)  # (B, T, F) -> (B, T, H*D)
-        h = self.conv(h)  # (B, T', C)
-        return self.head(h)  # (B, out_features)
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        h, _ = self.encoder(x, lengths)  # (B, T, F) -> (B, T, H*D)
+        h, lengths = self.conv(h, lengths)  # (B, T', C), pooled lengths
+        return self.head(h, lengths)  # (B, out_features)

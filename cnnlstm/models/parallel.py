@@ -28,7 +28,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import ConvStack, LSTMEncoder, check_choice, check_io, check_positive_int
+from cnnlstm.models.layers import ConvStack, LSTMEncoder, check_choice, check_io, check_positive_int, masked_mean
 
 MERGES = ("concat", "weighted", "attention")
 
@@ -88,9 +88,10 @@ class ParallelCNNLSTM(nn.Module):
             self.score = nn.Linear(merge_size, 1)
         self.last_attention: torch.Tensor | None = None  # (B, 2), set by forward when merge="attention"
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        cnn = self.conv(x).mean(dim=1)  # (B, T, F) -> (B, T', C) -> (B, C)
-        _, lstm = self.encoder(x)  # (B, H*D)
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        h, pooled = self.conv(x, lengths)  # (B, T, F) -> (B, T', C)
+        cnn = masked_mean(h, pooled)  # (B, C), padded steps left out
+        _, lstm = self.encoder(x, lengths)  # (B, H*D)
         lstm = self.dropout(lstm)
         if self.merge == "concat":
             return self.head(torch.cat([cnn, lstm], dim=-1))  # (B, C + H*D) -> (B, out_features)
