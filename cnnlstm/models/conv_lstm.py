@@ -36,8 +36,8 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.frames import check_frames, check_lengths, valid_mask
-from cnnlstm.models.layers import check_choice, check_dropout, check_io, check_positive_int
+from cnnlstm.models.frames import check_frames, check_lengths
+from cnnlstm.models.layers import check_choice, check_dropout, check_io, check_positive_int, step_mask
 
 HEADS = ("classify", "next_frame")
 
@@ -113,7 +113,7 @@ class ConvLSTM(nn.Module):
         check_lengths(lengths, B, T)
         if lengths is not None:
             lengths = lengths.to(x.device)
-            valid = valid_mask(lengths, T).view(B, T, 1, 1, 1)
+            valid = step_mask(lengths, T).view(B, T, 1, 1, 1)
             x = torch.where(valid, x, torch.zeros((), dtype=x.dtype, device=x.device))  # garbage never enters
             T = int(lengths.max())  # no sequence has a valid frame after this
         zeros = x.new_zeros(B, self.hidden_channels, H, W)

@@ -28,7 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from cnnlstm.models.layers import check_bool, check_dropout, check_positive_int
+from cnnlstm.models.layers import check_bool, check_dropout, check_positive_int, step_mask
 
 
 # -----------------------------------------------------------------------------
@@ -78,11 +78,6 @@ def check_lengths(lengths, batch: int, steps: int) -> None:
         )
 
 
-def valid_mask(lengths: torch.Tensor, steps: int) -> torch.Tensor:
-    """(B,) lengths -> (B, T) bool, True at the valid (non-padded) steps."""
-    return torch.arange(steps, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)  # (B, T)
-
-
 # -----------------------------------------------------------------------------
 # bricks
 
@@ -108,7 +103,7 @@ class TimeDistributed(nn.Module):
         if lengths is None:
             y = self.module(x.reshape(B * T, *x.shape[2:]))  # (B*T, *rest) -> (B*T, *out)
             return y.reshape(B, T, *y.shape[1:])  # (B, T, *out)
-        rows = valid_mask(lengths.to(x.device), T).reshape(B * T).nonzero().squeeze(1)  # (N,) flat (b, t) indices
+        rows = step_mask(lengths.to(x.device), T).reshape(B * T).nonzero().squeeze(1)  # (N,) flat (b, t) indices
         y = self.module(x.reshape(B * T, *x.shape[2:]).index_select(0, rows))  # (N, *rest) -> (N, *out)
         out = y.new_zeros(B * T, *y.shape[1:]).index_copy(0, rows, y)  # (B*T, *out), zeros at the padding
         return out.reshape(B, T, *y.shape[1:])

@@ -16,10 +16,11 @@ Dimension letters:
     D  directions: 2 if bidirectional else 1
 
 Padding: only the valid frames are encoded (`TimeDistributed` with lengths), so batch-norm statistics never see
-padded frames, in training or not. A unidirectional LSTM is causal, so the padded steps after a sequence's end
-cannot reach its last valid output, which is gathered directly. A bidirectional LSTM would read the padding
-backwards into step 0, so with lengths its input is packed (`pack_padded_sequence`) and each direction stops at
-the sequence's own end. Either way a sequence's output is the same alone as inside a padded batch.
+padded frames, in training or not. The LSTM is the shared `LSTMEncoder`: unidirectional, it is causal, so the
+padded steps after a sequence's end cannot reach its last valid output, which is gathered at lengths - 1;
+bidirectional, it would read the padding backwards into step 0, so its input is packed (`pack_padded_sequence`)
+and each direction stops at the sequence's own end. Either way a sequence's output is the same alone as inside
+a padded batch.
 
 The frame encoder pools every side by 2 per layer and then averages over the frame, so the frame vector says
 what is in a frame far more than where; `window` is ignored, any T, H, W work.
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from cnnlstm.models.frames import FrameEncoder, TimeDistributed, check_frames, check_lengths
 from cnnlstm.models.layers import LSTMEncoder, check_io
@@ -75,18 +75,5 @@ class LRCN(nn.Module):
         B, T = x.shape[:2]
         check_lengths(lengths, B, T)
         h = self.frames(x, lengths)  # (B, T, C, H, W) -> (B, T, K), zeros at padded steps
-        if lengths is None:
-            _, summary = self.encoder(h)  # (B, S*D)
-        elif not self.encoder.bidirectional:
-            output, _ = self.encoder(h)  # (B, T, S)
-            last = (lengths.to(h.device) - 1).view(B, 1, 1).expand(B, 1, output.shape[-1])
-            summary = output.gather(1, last).squeeze(1)  # (B, S): the output at t = lengths - 1
-        else:
-            packed = pack_padded_sequence(h, lengths.cpu(), batch_first=True, enforce_sorted=False)
-            output, _ = self.encoder.lstm(packed)  # each direction stops at each sequence's own end
-            output, _ = pad_packed_sequence(output, batch_first=True, total_length=T)  # (B, T, 2S)
-            size = self.encoder.hidden_size
-            last = (lengths.to(h.device) - 1).view(B, 1, 1).expand(B, 1, size)
-            forward_last = output[..., :size].gather(1, last).squeeze(1)  # (B, S) at t = lengths - 1
-            summary = torch.cat([forward_last, output[:, 0, size:]], dim=-1)  # (B, 2S)
+        _, summary = self.encoder(h, None if lengths is None else lengths.to(h.device))  # (B, S*D)
         return self.head(self.dropout(summary))  # (B, out_features)
