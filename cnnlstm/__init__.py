@@ -7,13 +7,20 @@
 """
 
 from .data import datasets
-from .estimators import Forecaster
+from .estimators import Classifier, Forecaster, Regressor
 from .models import build_model, list_models
 
-__all__ = ["Forecaster", "build_model", "datasets", "list_models", "load"]
+__all__ = ["Classifier", "Forecaster", "Regressor", "build_model", "datasets", "list_models", "load"]
 __version__ = "0.1.0"
 
 
-def load(path):
-    """Load a saved estimator folder (whatever its kind)."""
-    return Forecaster.load(path)
+def load(path, *, device: str = "auto"):
+    """Load a saved estimator folder, whatever its kind (Forecaster, Classifier or Regressor)."""
+    from pathlib import Path
+
+    from .checkpoint import read_json
+
+    config_file = Path(path) / "config.json"
+    kinds = {cls.__name__: cls for cls in (Forecaster, Classifier, Regressor)}
+    kind = read_json(config_file).get("estimator") if config_file.exists() else None
+    return kinds.get(kind, Forecaster).load(path, device=device)

@@ -67,3 +67,31 @@ def forecast_metrics(y_true, y_pred, *, mase_scale=None) -> dict[str, float]:
     if mase_scale is not None:
         result["mase"] = mase(y_true, y_pred, mase_scale)
     return result
+
+
+# -----------------------------------------------------------------------------
+# classification: labels in, numbers out (scikit-learn computes them)
+
+
+def classification_metrics(y_true, y_pred) -> dict[str, float]:
+    """Accuracy, balanced accuracy (the mean per-class recall) and macro F1.
+
+    Example:
+        >>> classification_metrics(["a", "a", "b"], ["a", "b", "b"])["accuracy"]
+        0.6666666666666666
+    """
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+    }
+
+
+def regression_metrics(y_true, y_pred) -> dict[str, float]:
+    """RMSE, MAE and R² of one value (or one vector) per sequence."""
+    from sklearn.metrics import r2_score
+
+    y_true, y_pred = _flat(y_true, y_pred)
+    return {"rmse": rmse(y_true, y_pred), "mae": mae(y_true, y_pred), "r2": float(r2_score(y_true, y_pred))}

@@ -120,3 +120,85 @@ class WindowGather:
             return observed
         future = block[:, self.horizon :, self.num_observed :]  # (B, W, K), shifted forward by H
         return torch.cat([observed, future], dim=-1)
+
+
+# -----------------------------------------------------------------------------
+# whole sequences: classification and sequence regression
+
+
+class SequenceNet(nn.Module):
+    """A registry model as a sequence classifier (logits) or regressor (values): (B, T, ...), lengths -> (B, out).
+
+    With `freeze_encoder=True` everything but the model's `head` is frozen: no gradients, and its batch-norm and
+    dropout layers stay in eval mode while the head trains (a fixed feature extractor).
+    """
+
+    def __init__(self, *, model: str, in_features: int, out_features: int, window: int | None = None,
+                 freeze_encoder: bool = False, model_kwargs: dict | None = None):
+        super().__init__()
+        self.config = dict(model=model, in_features=in_features, out_features=out_features, window=window,
+                           freeze_encoder=freeze_encoder, model_kwargs=dict(model_kwargs or {}))
+        self.backbone = build_model(model, in_features, out_features, window=window, **(model_kwargs or {}))
+        self.freeze_encoder = freeze_encoder
+        if freeze_encoder:
+            for parameter in self.encoder_parameters():
+                parameter.requires_grad_(False)
+
+    def encoder_state(self) -> dict[str, torch.Tensor]:
+        """The backbone's weights and buffers outside its `head`: what transfers to another task."""
+        return {k: v for k, v in self.backbone.state_dict().items() if not k.startswith("head.")}
+
+    def encoder_parameters(self):
+        return [p for name, p in self.backbone.named_parameters() if not name.startswith("head.")]
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.freeze_encoder:
+            for name, module in self.backbone.named_children():
+                if name != "head":
+                    module.eval()
+        return self
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.backbone(x, lengths)
+
+
+class SequenceGather:
+    """Batches of whole sequences out of one padded tensor on the device: rows are sequence numbers.
+
+    X (N, T, ...) and y (N, ...) live on the device; with `lengths` (N,) the inputs are (X[rows], lengths[rows]).
+    """
+
+    def __init__(self, X: torch.Tensor, y: torch.Tensor | None, lengths: torch.Tensor | None = None):
+        self.X, self.y, self.lengths = X, y, lengths
+
+    def inputs(self, rows: torch.Tensor):
+        return self.X[rows] if self.lengths is None else (self.X[rows], self.lengths[rows])
+
+    def __call__(self, rows: torch.Tensor):
+        return self.inputs(rows), self.y[rows]
+
+
+class GroupWindowGather:
+    """Windows of W rows out of one (R, F) tensor of many units' rows; the target is the one at the window's end.
+
+    A window starting at row r holds rows r .. r+W-1, cut at its unit's end: `unit_end` (R,) gives one past each
+    row's unit's last row, so the length is min(W, unit_end[r] - r) and rows past it (another unit's, or clamped
+    to the last row) are padding that the model masks. With `masked=False` every window is full and no lengths
+    are passed.
+    """
+
+    def __init__(self, values: torch.Tensor, unit_end: torch.Tensor, target: torch.Tensor | None, *, window: int,
+                 masked: bool):
+        self.values, self.unit_end, self.target, self.window, self.masked = values, unit_end, target, window, masked
+        self.offsets = torch.arange(window, device=values.device)  # (W,)
+
+    def _lengths(self, rows: torch.Tensor) -> torch.Tensor:
+        return (self.unit_end[rows] - rows).clamp(max=self.window)
+
+    def inputs(self, rows: torch.Tensor):
+        x = self.values[(rows[:, None] + self.offsets).clamp(max=len(self.values) - 1)]  # (B, W, F)
+        return (x, self._lengths(rows)) if self.masked else x
+
+    def __call__(self, rows: torch.Tensor):
+        return self.inputs(rows), self.target[rows + self._lengths(rows) - 1]  # (B,)

@@ -20,7 +20,14 @@ from torch import nn
 
 from .data.windows import WindowIndex
 
-Gather = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+# gather(rows) -> (inputs, targets); inputs is one tensor, or a tuple of tensors passed to the model as arguments
+# (a padded batch and its lengths)
+Gather = Callable[[torch.Tensor], tuple[torch.Tensor | tuple, torch.Tensor]]
+
+
+def call(model: nn.Module, inputs: torch.Tensor | tuple) -> torch.Tensor:
+    """model(x), or model(x, lengths) when the gather gave a tuple."""
+    return model(*inputs) if isinstance(inputs, tuple) else model(inputs)
 
 # Up to this many windows an epoch is a permutation (every window once); beyond it, batches are drawn at random
 # with replacement, so no per-window table (8 bytes a window, as large as the data itself) is ever built.
@@ -174,7 +181,7 @@ def evaluate_loss(model: nn.Module, gather: Gather, windows, loss_fn, config: Tr
     for rows in windows.chunks(config.eval_batch_size):
         x, y = gather(rows)
         with _autocast(windows.device, config.amp):
-            prediction = model(x)
+            prediction = call(model, x)
         total += loss_fn(prediction.float(), y) * len(rows)
     return total / max(1, len(windows))
 
@@ -223,7 +230,7 @@ def fit(
     def step(rows: torch.Tensor) -> torch.Tensor:
         x, y = gather(rows)  # x (B, W, F), y (B, H, T), gathered on the device
         with _autocast(device, config.amp, cache=not graphed):
-            prediction = model(x)
+            prediction = call(model, x)
         loss = loss_fn(prediction.float(), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -321,10 +328,10 @@ def predict(model: nn.Module, inputs: Callable[[torch.Tensor], torch.Tensor], wi
     """Model outputs for every window (DeviceWindows or start rows), in batches; `inputs(rows)` gathers the input."""
     model.eval()
     windows = _as_windows(windows)
-    outputs = [_forward(model, inputs(rows), amp) for rows in windows.chunks(batch_size)]
+    outputs = [_forward(model, inputs(rows), windows.device, amp) for rows in windows.chunks(batch_size)]
     return torch.cat(outputs) if outputs else torch.zeros(0, device=windows.device)
 
 
-def _forward(model: nn.Module, x: torch.Tensor, amp: bool) -> torch.Tensor:
-    with _autocast(x.device, amp):
-        return model(x).float()
+def _forward(model: nn.Module, x, device: torch.device, amp: bool) -> torch.Tensor:
+    with _autocast(device, amp):
+        return call(model, x).float()

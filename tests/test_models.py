@@ -156,7 +156,7 @@ def test_list_models_rejects_an_unknown_input_kind():
 
 
 def test_unknown_model_name_lists_names_and_suggests():
-    with pytest.raises(ValueError, match=r"`name` must be one of 'cnn', 'lstm', .*'linear'\. Received: name='cnn_lstn'\. Did you mean 'cnn_lstm'\?"):
+    with pytest.raises(ValueError, match=r"`name` must be one of 'cnn', 'lstm', .*'conv_lstm'\. Received: name='cnn_lstn'\. Did you mean 'cnn_lstm'\?"):
         build_model("cnn_lstn", 1, 1)
 
 

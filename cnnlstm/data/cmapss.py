@@ -381,3 +381,54 @@ def phm08_score(y_true, y_pred) -> float:
         )
     d = y_pred - y_true
     return float(np.sum(np.where(d < 0, np.exp(-d / 13.0) - 1.0, np.exp(d / 10.0) - 1.0)))
+
+
+def count_conditions(settings) -> int:
+    """How many operating conditions the settings show: distinct rows once rounded to whole numbers.
+
+    FD001/FD003 fly one condition (settings are noise around it), FD002/FD004 six: (0, 0, 100), (10, 0.25, 100),
+    (20, 0.7, 100), (25, 0.62, 60), (35, 0.84, 100), (42, 0.84, 100) round to six distinct rows.
+    """
+    return int(len(np.unique(np.round(_settings_array(settings, "settings")), axis=0)))
+
+
+class ConditionScaler:
+    """`normalise_per_condition` as a fitted object: conditions clustered from the settings and per-condition
+    means and standard deviations, all from the training rows; `transform` labels new rows by the nearest
+    centre. Its state is plain lists (saved as JSON, no pickle)."""
+
+    def __init__(self, n_conditions: int = 1):
+        self.n_conditions = n_conditions
+
+    def fit(self, settings, values) -> "ConditionScaler":
+        settings = _settings_array(settings, "settings")
+        values = np.asarray(values, dtype=np.float64)
+        if self.n_conditions > 1:
+            from sklearn.cluster import KMeans
+
+            kmeans = KMeans(n_clusters=self.n_conditions, n_init=10, random_state=0).fit(settings)
+            self.centres_ = kmeans.cluster_centers_
+        else:
+            self.centres_ = settings.mean(axis=0, keepdims=True)
+        labels = self._label(settings)
+        self.mean_ = np.stack([values[labels == k].mean(axis=0) for k in range(len(self.centres_))])
+        std = np.stack([values[labels == k].std(axis=0) for k in range(len(self.centres_))])
+        self.std_ = np.where(std > 1e-8, std, 1.0)  # constant within a condition: only centred
+        return self
+
+    def _label(self, settings: np.ndarray) -> np.ndarray:
+        distances = ((settings[:, None, :] - self.centres_[None]) ** 2).sum(-1)  # (N, K)
+        return distances.argmin(axis=1)
+
+    def transform(self, settings, values) -> np.ndarray:
+        labels = self._label(_settings_array(settings, "settings"))
+        return ((np.asarray(values, dtype=np.float64) - self.mean_[labels]) / self.std_[labels]).astype(np.float32)
+
+    def state_dict(self) -> dict:
+        return {"centres": self.centres_.tolist(), "mean": self.mean_.tolist(), "std": self.std_.tolist()}
+
+    @classmethod
+    def from_state_dict(cls, state: dict) -> "ConditionScaler":
+        scaler = cls(len(state["centres"]))
+        scaler.centres_, scaler.mean_, scaler.std_ = (np.asarray(state[k]) for k in ("centres", "mean", "std"))
+        return scaler

@@ -17,16 +17,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import checkpoint
-from .data.calendar import calendar_frame
-from .data.io import read_table
-from .data.prepare import SeriesData, SeriesSpec, future_index, prepare
-from .data.scaling import NotFittedError, SeriesScaler
-from .data.splits import Bounds, check_split, split_bounds
-from .data.windows import window_index, window_starts
-from .evaluate import Backtest, mase_scales, naive_forecasts, score_forecasts, season_length, summary_metrics
-from .tasks import ForecastNet, WindowGather, loss_function
-from .train import DeviceWindows, TrainConfig, fit, predict, resolve_device
+from .. import checkpoint
+from ..data.calendar import calendar_frame
+from ..data.io import read_table
+from ..data.prepare import SeriesData, SeriesSpec, future_index, prepare
+from ..data.scaling import NotFittedError, SeriesScaler
+from ..data.splits import Bounds, check_split, split_bounds
+from ..data.windows import window_index, window_starts
+from ..evaluate import Backtest, mase_scales, naive_forecasts, score_forecasts, season_length, summary_metrics
+from ..tasks import ForecastNet, WindowGather, loss_function
+from ..train import DeviceWindows, TrainConfig, fit, predict, resolve_device
 
 FORMAT_VERSION = 1
 
