@@ -64,7 +64,7 @@ def group_frame(frame: pd.DataFrame, *, group: str, features: list[str], target:
         raise ValueError("`data` has no rows. Fix: pass a frame with at least one row per unit.")
     order = [group] + ([sort_by] if sort_by else [])
     frame = frame.sort_values(order, kind="stable") if sort_by else frame.sort_values(group, kind="stable")
-    values = frame[features].to_numpy(np.float32)
+    values = frame[features].to_numpy(np.float32, copy=True)
     bad = ~np.isfinite(values)
     if bad.any():
         row, column = np.argwhere(bad)[0]
@@ -78,7 +78,7 @@ def group_frame(frame: pd.DataFrame, *, group: str, features: list[str], target:
     ends = np.concatenate([change, [len(ids)]]).astype(np.int64)
     y = None
     if target is not None:
-        y = frame[target].to_numpy(np.float32)
+        y = frame[target].to_numpy(np.float32, copy=True)
         if not np.isfinite(y).all():
             raise ValueError(f"`target` column {target!r} must be finite. Fix: drop the rows without a target.")
     return GroupedSeries(values, y, ids[starts], starts, ends)

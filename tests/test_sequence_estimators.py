@@ -1,0 +1,289 @@
+"""Classifier and Regressor on real UCR/UEA and C-MAPSS slices: learning, variable length, the RUL protocol,
+transfer learning, saving, and every bad-input error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import cnnlstm
+from cnnlstm import Classifier, Regressor, datasets
+from cnnlstm.data.grouped import group_frame
+from cnnlstm.data.sequences import as_sequences, stratified_split
+from cnnlstm.tasks import GroupWindowGather
+
+FAST = dict(epochs=3, batch_size=16, device="cpu", progress=False)
+SMALL = {"cnn": dict(filters=8), "lstm": dict(hidden_size=8), "cnn_lstm": dict(filters=8, hidden_size=8),
+         "lstm_cnn": dict(filters=8, hidden_size=8), "parallel": dict(filters=8, hidden_size=8), "linear": {}}
+
+
+@pytest.fixture(scope="module")
+def italy():
+    return datasets.load("ItalyPowerDemand", split="train"), datasets.load("ItalyPowerDemand", split="test")
+
+
+@pytest.fixture(scope="module")
+def vowels():
+    X, y = datasets.load("JapaneseVowels", split="train")
+    keep = np.r_[0:30, 30:60, 60:90]  # three speakers, lengths vary
+    return [X[i] for i in keep], y[keep]
+
+
+@pytest.fixture(scope="module")
+def fd001():
+    train = datasets.load("cmapss-fd001", split="train")
+    test = datasets.load("cmapss-fd001", split="test")
+    return train[train["unit"] <= 12], test[test["unit"] <= 8]
+
+
+# -----------------------------------------------------------------------------
+# classification
+
+
+def test_classifier_learns_italy_power_demand(italy):
+    (X, y), (X_test, y_test) = italy
+    clf = Classifier(model="cnn_lstm", epochs=30, batch_size=16, device="cpu", progress=False, **SMALL["cnn_lstm"])
+    scores = clf.fit(X, y).score(X_test[:400], y_test[:400])
+    assert scores["accuracy"] > 0.7  # the classes are balanced: chance is 0.5
+    assert set(scores) == {"accuracy", "balanced_accuracy", "macro_f1"}
+    proba = clf.predict_proba(X_test[:5])
+    assert proba.shape == (5, 2) and np.allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    assert clf.classes_.tolist() == ["1", "2"] and set(clf.predict(X_test[:5])) <= {"1", "2"}
+
+
+@pytest.mark.parametrize("model", ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel"])
+def test_variable_length_predictions_do_not_depend_on_the_batch(vowels, model):
+    X, y = vowels
+    clf = Classifier(model=model, **FAST, **SMALL[model]).fit(X, y)
+    together = clf.predict_proba(X[:12])
+    alone = np.concatenate([clf.predict_proba([x]) for x in X[:12]])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    perm = np.random.default_rng(0).permutation(12)
+    np.testing.assert_allclose(clf.predict_proba([X[i] for i in perm]), together[perm], atol=1e-5)
+
+
+def test_validation_is_stratified_and_keeps_single_examples_in_train():
+    labels = np.array([0] * 10 + [1] * 5 + [2])
+    train, val = stratified_split(labels, 0.2, seed=0)
+    assert np.bincount(labels[val], minlength=3).tolist() == [2, 1, 0]
+    assert len(np.intersect1d(train, val)) == 0 and len(train) + len(val) == 16
+
+
+def test_class_weights_and_report(italy):
+    (X, y), (X_test, y_test) = italy
+    clf = Classifier(model="cnn", class_weight="balanced", **FAST, **SMALL["cnn"]).fit(X, y)
+    report = clf.report(X_test[:50], y_test[:50])
+    assert np.asarray(report["confusion_matrix"]).sum() == 50
+    assert set(report["per_class"]) >= {"1", "2", "macro avg"}
+    clf = Classifier(model="cnn", class_weight={"1": 2.0}, **FAST, **SMALL["cnn"]).fit(X, y)
+    with pytest.raises(ValueError, match=r"`class_weight` names labels absent from y: \['3'\]"):
+        Classifier(model="cnn", class_weight={"3": 2.0}, **FAST).fit(X, y)
+
+
+def test_classifier_from_a_long_frame_with_a_label_column(vowels):
+    X, y = vowels
+    rows = [pd.DataFrame(x, columns=[f"c{j}" for j in range(12)]).assign(id=i, label=y[i]) for i, x in enumerate(X[:40])]
+    frame = pd.concat(rows, ignore_index=True)
+    clf = Classifier(model="lstm", **FAST, **SMALL["lstm"]).fit(frame, target="label", group="id")
+    assert clf.feature_shape_ == [12]
+    assert len(clf.predict(frame.drop(columns="label"), group="id")) == 40
+
+
+def test_save_and_load_give_identical_predictions(tmp_path, vowels):
+    X, y = vowels
+    clf = Classifier(model="parallel", merge="attention", **FAST, **SMALL["parallel"]).fit(X, y)
+    clf.save(tmp_path / "clf")
+    again = cnnlstm.load(tmp_path / "clf", device="cpu")
+    assert isinstance(again, Classifier)
+    np.testing.assert_array_equal(again.predict_proba(X[:20]), clf.predict_proba(X[:20]))
+    assert again.classes_.tolist() == clf.classes_.tolist()
+
+
+# -----------------------------------------------------------------------------
+# bad input
+
+
+def test_unseen_test_label_is_named(italy):
+    (X, y), _ = italy
+    clf = Classifier(model="cnn", **FAST, **SMALL["cnn"]).fit(X, y)
+    bad = y[:10].copy()
+    bad[3] = "7"
+    with pytest.raises(ValueError, match=r"labels never seen in training: \['7'\]\. Known labels: \['1', '2'\]"):
+        clf.score(X[:10], bad)
+
+
+def test_channel_count_mismatch_between_fit_and_predict(italy):
+    (X, y), _ = italy
+    clf = Classifier(model="cnn", **FAST, **SMALL["cnn"]).fit(X, y)
+    with pytest.raises(ValueError, match=r"number of channels the model was fitted on: \(1,\)\. Received: \(3,\)"):
+        clf.predict(np.repeat(X[:4], 3, axis=2))
+
+
+def test_nan_inside_a_sequence_is_located():
+    X = np.random.default_rng(0).normal(size=(6, 10, 2))
+    X[4, 7, 1] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or inf in sequence 4 at step 7\. Fix: impute"):
+        Classifier(model="cnn", **FAST).fit(X, [0, 1] * 3)
+
+
+def test_empty_labels_and_single_class_are_refused():
+    X = np.random.default_rng(0).normal(size=(6, 10, 1))
+    with pytest.raises(ValueError, match=r"empty labels \(None, NaN or ''\) at positions \[2\]"):
+        Classifier(model="cnn", **FAST).fit(X, np.array(["a", "b", "", "a", "b", "a"]))
+    with pytest.raises(ValueError, match=r"at least two classes\. Received: only \['a'\]"):
+        Classifier(model="cnn", **FAST).fit(X, ["a"] * 6)
+
+
+def test_linear_refuses_variable_length_and_longer_sequences(vowels, italy):
+    X, y = vowels
+    with pytest.raises(ValueError, match=r"`model='linear'` needs sequences of one length.*from 7 to"):
+        Classifier(model="linear", **FAST).fit(X, y)
+    (X, y), _ = italy
+    clf = Classifier(model="linear", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match=r"built for sequences of exactly 24 steps\. Received: lengths from 30 to 30"):
+        clf.predict(np.zeros((2, 30, 1)))
+
+
+def test_other_models_take_sequences_longer_than_any_seen(italy):
+    (X, y), _ = italy
+    clf = Classifier(model="cnn_lstm", **FAST, **SMALL["cnn_lstm"]).fit(X, y)
+    assert clf.predict(np.random.default_rng(0).normal(size=(3, 200, 1))).shape == (3,)
+
+
+def test_wrong_input_kind_names_the_suitable_models(italy):
+    (X, y), _ = italy
+    with pytest.raises(ValueError, match=r"`model` 'lrcn' takes frames.*Fix: pick one of: cnn, lstm"):
+        Classifier(model="lrcn", **FAST).fit(X, y)
+
+
+def test_frames_of_different_sizes_are_refused():
+    frames = [np.zeros((4, 1, 8, 8)), np.zeros((5, 1, 8, 9))]
+    with pytest.raises(ValueError, match=r"same frame size.*\(1, 8, 8\).*\(1, 8, 9\)"):
+        as_sequences(frames)
+
+
+# -----------------------------------------------------------------------------
+# transfer learning
+
+
+def test_frozen_encoder_does_not_move_and_fine_tuning_starts_from_it(tmp_path, italy):
+    (X, y), _ = italy
+    source = Classifier(model="cnn_lstm", **FAST, **SMALL["cnn_lstm"]).fit(X, y)
+    source.save(tmp_path / "source")
+    saved = source.net_.encoder_state()
+    # the target task: another problem with the same channel count (GunPoint, 150 steps, 2 classes)
+    Xg, yg = datasets.load("GunPoint", split="train")
+    frozen = Classifier(model="cnn_lstm", encoder=tmp_path / "source", freeze_encoder=True, **FAST,
+                        **SMALL["cnn_lstm"]).fit(Xg, yg)
+    for key, value in frozen.net_.encoder_state().items():  # weights and batch-norm statistics alike
+        torch.testing.assert_close(value, saved[key], rtol=0, atol=0)
+    assert all(not p.requires_grad for p in frozen.net_.encoder_parameters())
+    fresh_head = Classifier(model="cnn_lstm", **FAST, **SMALL["cnn_lstm"]).fit(Xg, yg)
+    assert not torch.equal(frozen.net_.backbone.head.weight, fresh_head.net_.backbone.head.weight)
+    # fine-tuning: with a vanishing learning rate the encoder stays where the saved one was
+    tuned = Classifier(model="cnn_lstm", encoder=tmp_path / "source", lr=1e-12, weight_decay=0.0, **{**FAST, "epochs": 1},
+                       **SMALL["cnn_lstm"]).fit(Xg, yg)
+    weight = "conv.convs.0.weight"
+    torch.testing.assert_close(tuned.net_.encoder_state()[weight], saved[weight], atol=1e-9, rtol=0)
+    assert tuned.net_.backbone.conv.convs[0].weight.requires_grad
+
+
+def test_encoder_errors(tmp_path, italy):
+    (X, y), _ = italy
+    with pytest.raises(ValueError, match=r"`freeze_encoder=True` needs a pre-trained encoder"):
+        Classifier(model="cnn", freeze_encoder=True, **FAST).fit(X, y)
+    with pytest.raises(FileNotFoundError, match=r"`encoder` must be a folder written by an estimator's save"):
+        Classifier(model="cnn", encoder=tmp_path / "nothing", **FAST).fit(X, y)
+    Classifier(model="cnn", **FAST, **SMALL["cnn"]).fit(X, y).save(tmp_path / "cnn")
+    with pytest.raises(ValueError, match=r"is a 'cnn' model; this estimator builds model='lstm'"):
+        Classifier(model="lstm", encoder=tmp_path / "cnn", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match=r"weight 'conv.convs.0.weight' is \(8, 1, 3\) there and \(8, 3, 3\) here"):
+        Classifier(model="cnn", encoder=tmp_path / "cnn", **FAST, **SMALL["cnn"]).fit(np.repeat(X, 3, axis=2), y)
+
+
+def test_a_forecaster_encoder_transfers_to_a_classifier(tmp_path, italy):
+    (X, y), _ = italy
+    series = pd.DataFrame({"y": np.sin(np.arange(300) / 5.0) + 0.1 * np.random.default_rng(0).normal(size=300)})
+    forecaster = cnnlstm.Forecaster(model="lstm", window=24, horizon=4, epochs=2, device="cpu", progress=False,
+                                    hidden_size=8).fit(series)
+    forecaster.save(tmp_path / "forecaster")
+    clf = Classifier(model="lstm", encoder=tmp_path / "forecaster", freeze_encoder=True, hidden_size=8, **FAST).fit(X, y)
+    saved = forecaster.net_.backbone.state_dict()
+    torch.testing.assert_close(clf.net_.encoder_state()["encoder.lstm.weight_hh_l0"], saved["encoder.lstm.weight_hh_l0"])
+
+
+# -----------------------------------------------------------------------------
+# regression and remaining useful life
+
+
+def test_rul_windows_and_last_cycle_targets_on_a_toy_fleet():
+    # unit 1: 5 cycles, unit 2: 2 cycles (shorter than the window); window 3
+    fleet = pd.DataFrame({"unit": [1, 1, 1, 1, 1, 2, 2], "cycle": [1, 2, 3, 4, 5, 1, 2],
+                          "s": [10.0, 11, 12, 13, 14, 20, 21], "rul": [4, 3, 2, 1, 0, 7, 6]})
+    series = group_frame(fleet, group="unit", features=["s"], target="rul", sort_by="cycle")
+    rows = series.window_rows(3)
+    assert rows.tolist() == [0, 1, 2, 5]  # windows (0,1,2) (1,2,3) (2,3,4) and the short (5,6)
+    assert series.lengths(rows, 3).tolist() == [3, 3, 3, 2]
+    assert series.last_rows(3).tolist() == [2, 5]
+    gather = GroupWindowGather(torch.as_tensor(series.values), torch.as_tensor(series.unit_end),
+                               torch.as_tensor(series.target), window=3, masked=True)
+    (x, lengths), target = gather(torch.as_tensor(rows))
+    assert x[:, :, 0][:3].tolist() == [[10, 11, 12], [11, 12, 13], [12, 13, 14]]
+    assert x[3, :2, 0].tolist() == [20, 21] and lengths.tolist() == [3, 3, 3, 2]
+    assert target.tolist() == [2, 1, 0, 6]  # the RUL at each window's last cycle
+
+
+def test_rul_protocol_on_fd001(fd001, tmp_path):
+    train, test = fd001
+    rul = Regressor(model="cnn_lstm", window=30, epochs=2, device="cpu", progress=False, filters=8, hidden_size=8)
+    rul.fit(train, group="unit", target="rul")
+    assert rul.protocol_ == "rul" and rul.time_col_ == "cycle"
+    assert "s1" not in rul.features_ and "setting1" not in rul.features_ and "s2" in rul.features_  # s1 is constant
+    assert rul.scaler_.centres_.shape[0] == 1  # FD001 flies one operating condition
+    scores = rul.score(test)
+    assert set(scores) == {"rmse", "mae", "r2", "rmse_capped", "score"} and scores["rmse"] > 0
+    predictions = rul.predict(test)
+    assert predictions["unit"].tolist() == list(range(1, 9))
+    trajectory = rul.predict(test, every_window=True)
+    assert len(trajectory) == sum(max(1, n - 29) for n in test.groupby("unit").size())
+    rul.save(tmp_path / "rul")
+    again = cnnlstm.load(tmp_path / "rul", device="cpu")
+    pd.testing.assert_frame_equal(again.predict(test), predictions)
+
+
+def test_training_targets_are_capped(fd001):
+    train, _ = fd001
+    rul = Regressor(model="lstm", window=30, epochs=1, rul_cap=100, device="cpu", progress=False, hidden_size=4)
+    rul.fit(train, group="unit", target="rul")
+    series = rul._grouped(train, target="rul")
+    assert series.target.max() > 100  # the raw target is uncapped ...
+    assert rul.target_mean_ < 100  # ... the one trained on is capped at rul_cap
+
+
+def test_fd002_has_six_conditions_and_short_test_engines():
+    train = datasets.load("cmapss-fd002", split="train")
+    test = datasets.load("cmapss-fd002", split="test")
+    short = test.groupby("unit").size().loc[lambda n: n < 30].index[:3]
+    rul = Regressor(model="cnn", window=30, epochs=1, device="cpu", progress=False, filters=4)
+    rul.fit(train[train["unit"] <= 20], group="unit", target="rul")
+    assert rul.scaler_.centres_.shape[0] == 6
+    assert len(rul.predict(test[test["unit"].isin(short)])) == 3
+
+
+def test_sequence_regression_on_arrays(italy):
+    (X, _), _ = italy
+    y = X[:, :, 0].mean(axis=1) * 10  # a real series' own level: learnable
+    reg = Regressor(model="cnn", epochs=20, batch_size=16, device="cpu", progress=False, filters=8).fit(X, y)
+    scores = reg.score(X, y)
+    assert set(scores) == {"rmse", "mae", "r2"}
+    assert reg.predict(X[:3]).shape == (3,)
+    with pytest.raises(ValueError, match=r"one finite number \(or vector\) per sequence: shape \(67,\)"):
+        Regressor(model="cnn", **FAST).fit(X, y[:10])
+
+
+def test_per_row_target_without_a_window_is_explained(fd001):
+    train, _ = fd001
+    with pytest.raises(ValueError, match=r"per-row target.*Fix: pass window="):
+        Regressor(model="cnn", **FAST).fit(train, group="unit", target="rul")
