@@ -126,11 +126,13 @@ class _SequenceEstimator:
             )
         net.backbone.load_state_dict({**net.backbone.state_dict(), **{k: saved[k] for k in target}})
 
-    def _train(self, net, gather, train_rows: np.ndarray, val_rows: np.ndarray, loss_fn, device) -> None:
+    def _train(self, shape: tuple, gather, train_rows: np.ndarray, val_rows: np.ndarray, loss_fn, device) -> None:
+        """Build the network for `shape` (in_features, out_features, window, input_kind) and train it into net_."""
         config = self._train_config()
         to_rows = lambda rows: torch.as_tensor(rows, dtype=torch.int64, device=device)  # noqa: E731
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(self.seed)
+            torch.manual_seed(self.seed)  # the seed reaches initialisation and dropout, not the caller's RNG
+            self.net_ = net = self._build(*shape, device)
             history = fit(net, gather=gather, train_windows=to_rows(train_rows),
                           val_windows=to_rows(val_rows) if len(val_rows) else None, loss_fn=loss_fn, config=config)
         self.history_ = pd.DataFrame(history)
@@ -309,13 +311,13 @@ class Classifier(_SequenceEstimator):
         device = resolve_device(self.device)
         self._fit_common(data, train)
         weights = self._class_weights(codes[train], device)
-        net = self._build(int(data.feature_shape[0]), len(self.classes_), self.window_, self._input_kind(data), device)
         scaled = self.scaler_.transform(data) if self.scaler_ is not None else data
         gather = SequenceGather(torch.as_tensor(scaled.X, device=device), torch.as_tensor(codes, device=device),
                                 None if data.equal_length else torch.as_tensor(data.lengths, device=device))
         loss_fn = lambda logits, target: F.cross_entropy(logits, target, weight=weights)  # noqa: E731
-        self.net_, self.device_ = net, device
-        self._train(net, gather, train, val, loss_fn, device)
+        self.device_ = device
+        shape = (int(data.feature_shape[0]), len(self.classes_), self.window_, self._input_kind(data))
+        self._train(shape, gather, train, val, loss_fn, device)
         return self
 
     def _fit_common(self, data: SequenceSet, train: np.ndarray) -> None:
@@ -468,11 +470,10 @@ class Regressor(_SequenceEstimator):
         self.output_shape_ = list(values.shape[1:])
         scaled = self.scaler_.transform(data) if self.scaler_ is not None else data
         targets = ((values - self.target_mean_) / self.target_std_).reshape(len(values), -1)
-        net = self._build(int(data.feature_shape[0]), targets.shape[1], self.window_, self._input_kind(data), device)
         gather = SequenceGather(torch.as_tensor(scaled.X, device=device), torch.as_tensor(targets, device=device),
                                 None if data.equal_length else torch.as_tensor(data.lengths, device=device))
-        self.net_ = net
-        self._train(net, gather, train, val, F.mse_loss, device)
+        shape = (int(data.feature_shape[0]), targets.shape[1], self.window_, self._input_kind(data))
+        self._train(shape, gather, train, val, F.mse_loss, device)
         return self
 
     def _check_targets(self, y, n: int) -> np.ndarray:
@@ -540,8 +541,8 @@ class Regressor(_SequenceEstimator):
         self.output_shape_ = []
         masked = bool((series.lengths(np.concatenate([train_rows, val_rows]), self.window) < self.window).any())
         gather = self._gather(series, device, masked=masked)
-        self.net_ = self._build(len(features), 1, None, "series", device)
-        self._train(self.net_, gather, train_rows, val_rows, lambda p, t: F.mse_loss(p.squeeze(-1), t), device)
+        loss_fn = lambda p, t: F.mse_loss(p.squeeze(-1), t)  # noqa: E731
+        self._train((len(features), 1, None, "series"), gather, train_rows, val_rows, loss_fn, device)
         return self
 
     def _settings(self, frame: pd.DataFrame) -> np.ndarray:
