@@ -185,25 +185,41 @@ def main(threads):
         torch.set_num_threads(threads)
 
 
+TASKS = ("forecast", "classify", "regress", "rul")
+
+
 @main.command()
 @_data_options
-@click.option("--model", default="cnn_lstm", show_default=True, help="Architecture, see `cnnlstm models`.")
+@click.option("--task", type=click.Choice(TASKS), default="forecast", show_default=True,
+              help="forecast the next steps; classify or regress whole sequences; rul: remaining useful life.")
+@click.option("--test-data", "test_path", type=click.Path(dir_okay=False), default=None,
+              help="classify/regress/rul: the test file (named datasets bring their official test split).")
+@click.option("--model", default=None, help="Architecture, see `cnnlstm models` (default: cnn_lstm; parallel to classify).")
 @_forecast_options
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Run folder to write (default: runs/<model>-<data>).")
 @click.option("--dry-run", is_flag=True, help="Load and check data and settings, build the model, train nothing.")
 @_fail_cleanly
-def train(data_path, dataset, data_dir, model, out, dry_run, config_file, assignments, **options):
-    """Train one model, backtest it on the test part, and write a run folder.
+def train(data_path, dataset, data_dir, task, test_path, model, out, dry_run, config_file, assignments, **options):
+    """Train one model, evaluate it on test data, and write a run folder.
 
-    The run folder holds the model (config.json, model.pt, scaler.json), metrics.json (test metrics beside the
-    naive and seasonal naive forecasts), history.csv, forecast.png and learning_curve.png.
+    forecast: the run folder holds the model (config.json, model.pt, scaler.json), metrics.json (test metrics
+    beside the naive and seasonal naive forecasts), history.csv, forecast.png and learning_curve.png.
+    classify / regress / rul: the model, metrics.json (test metrics; for classify the confusion matrix and the
+    per-class report), history.csv, learning_curve.png, and confusion_matrix.png or rul.png.
 
     \b
     Example:
       cnnlstm train --dataset etth1 --model parallel --set merge=attention --window 96 --horizon 24 --epochs 10
       cnnlstm train --data load.csv --target load --time-col timestamp --horizon 24 --out runs/load
+      cnnlstm train --task classify --dataset GunPoint --model parallel --set merge=attention --epochs 100
+      cnnlstm train --task classify --data train.csv --test-data test.csv --target label
+      cnnlstm train --task rul --dataset cmapss-fd001 --model cnn_lstm --window 30 --epochs 30
     """
+    if task != "forecast":
+        return _train_sequences(task, data_path, dataset, data_dir, test_path, model, out, dry_run, config_file,
+                                assignments, options)
+    model = model or "cnn_lstm"
     frame, defaults = _load_data(data_path, dataset, data_dir)
     settings = _settings({**defaults, "model": model}, config_file, assignments, **options)
     from .compare import default_window
@@ -232,6 +248,133 @@ def train(data_path, dataset, data_dir, model, out, dry_run, config_file, assign
     console.print(_metrics_table(backtest.metrics.rename(index={"model": settings["model"]}),
                                  f"Test backtest, {len(backtest.origins)} origins"))
     console.print(f"Run folder: {out}")
+
+
+# options of `train` that whole-sequence tasks take; the rest are forecasting's
+SEQUENCE_OPTIONS = {"epochs", "batch_size", "lr", "patience", "seed", "device", "cuda_graph", "window", "targets",
+                    "id_col", "time_col"}
+
+
+def _read_sequences(path, what: str):
+    """A file for classify/regress/rul: .ts (UCR/UEA), .npy/.npz or a frame folder (image sequences), or a table."""
+    suffix = "".join(Path(path).suffixes[-2:]).lower()
+    if suffix.endswith(".ts"):
+        from .data.ts import read_ts
+
+        data = read_ts(path)
+        return data.X, data.y
+    if suffix.endswith((".npy", ".npz")) or Path(path).is_dir():
+        from .data.frames import read_frames
+        from .data.sequences import SequenceSet
+
+        data = read_frames(path)
+        return SequenceSet(data.X, data.lengths), data.y
+    return read_table(path, what=what), None
+
+
+def _sequence_data(task, data_path, dataset, data_dir, test_path):
+    """(train, test) for a whole-sequence task; each is (X, y) or a DataFrame (labels or units in columns)."""
+    if data_path and dataset:
+        raise click.UsageError("Pass either --data or --dataset, not both.")
+    if dataset:
+        from .data.archives import archive_info
+
+        spec = archive_info(dataset)  # an unknown name fails here, with the valid names
+        if (spec.archive == "CMAPSS") != (task == "rul" or task == "regress"):
+            kind = "remaining useful life (--task rul)" if spec.archive == "CMAPSS" else "classification (--task classify)"
+            raise click.UsageError(f"--dataset {dataset} is a {kind} dataset. Received: --task {task}.")
+        return (datasets.load(dataset, split="train", data_dir=data_dir),
+                datasets.load(dataset, split="test", data_dir=data_dir))
+    if not data_path:
+        raise click.UsageError("Pass --data PATH (.ts, .npz, .npy, a frame folder, CSV or Parquet) or --dataset NAME.")
+    return _read_sequences(data_path, "--data"), (_read_sequences(test_path, "--test-data") if test_path else None)
+
+
+def _train_sequences(task, data_path, dataset, data_dir, test_path, model, out, dry_run, config_file, assignments,
+                     options):
+    from . import plots
+    from .estimators import Classifier, Regressor
+
+    wrong = [k for k, v in options.items() if v not in (None, ()) and k not in SEQUENCE_OPTIONS]
+    if wrong:
+        flag = "--" + wrong[0].replace("_", "-")
+        raise click.UsageError(f"{flag} applies to --task forecast only. Received it with --task {task}.")
+    settings = _settings({}, config_file, assignments, **options)
+    targets = settings.pop("targets", None)
+    target = targets[0] if targets else None
+    group = settings.pop("id_col", None)
+    settings["model"] = model or ("parallel" if task == "classify" else "cnn_lstm")
+    if task == "rul":
+        settings.setdefault("window", 30)
+        target, group = target or "rul", group or "unit"
+        settings["protocol"] = "rul"
+    if "time_col" in settings and task == "classify":
+        raise click.UsageError("--time-col applies to --task forecast, regress and rul only.")
+    (train_data, test_data) = _sequence_data(task, data_path, dataset, data_dir, test_path)
+    name = dataset or (Path(data_path).name.split(".")[0] if data_path else "data")
+    out = Path(out or f"runs/{settings['model']}-{name}")
+    estimator_class = Classifier if task == "classify" else Regressor
+    estimator = estimator_class(**({**settings, "epochs": 1} if dry_run else settings))
+    fit_kwargs = {"target": target, "group": group} if isinstance(train_data, pd.DataFrame) else {}
+    X, y = (train_data, None) if isinstance(train_data, pd.DataFrame) else train_data
+    if dry_run:
+        return _dry_run_sequences(estimator, X, y, fit_kwargs, test_data, out)
+    _seed_globally(settings.get("seed", 0))
+    estimator.fit(X, y, **fit_kwargs)
+    estimator.save(out)
+    result: dict = {"task": task, "validation_loss": float(estimator.history_["val_loss"].min())
+                    if "val_loss" in estimator.history_ else None}
+    plots.save_figure(plots.plot_learning_curves({settings["model"]: estimator.history_}), out / "learning_curve.png")
+    if test_data is None:
+        console.print("No test data (--test-data): the model was trained and saved, and nothing was scored.")
+    elif task == "classify":
+        X_test, y_test = (test_data.drop(columns=[target]), test_data[target]) if isinstance(test_data, pd.DataFrame) \
+            else test_data
+        result["test"] = report = estimator.report(X_test, y_test, group=group)
+        plots.save_figure(plots.plot_confusion_matrix(report["confusion_matrix"], report["classes"]),
+                          out / "confusion_matrix.png")
+    else:
+        if isinstance(test_data, pd.DataFrame) and estimator.mode_ == "units":
+            result["test"] = estimator.score(test_data, target=target)
+            units = estimator.predict(test_data)
+            truth = test_data.sort_values([group] + ([estimator.time_col_] if estimator.time_col_ else [])) \
+                .groupby(group, sort=True)[target].last()
+            plots.save_figure(plots.plot_rul(units[group], truth.loc[units[group]].to_numpy(), units["prediction"]),
+                              out / "rul.png")
+        else:
+            X_test, y_test = test_data
+            result["test"] = estimator.score(X_test, y_test, group=group)
+    checkpoint.write_json(out / "metrics.json", result)
+    if "test" in result:
+        table = Table(title=f"Test metrics: {settings['model']} on {name} ({task})")
+        shown = {k: v for k, v in result["test"].items() if isinstance(v, float)}
+        for key in shown:
+            table.add_column(key, justify="right")
+        table.add_row(*[f"{v:.4g}" for v in shown.values()])
+        console.print(table)
+    console.print(f"Run folder: {out}")
+
+
+def _dry_run_sequences(estimator, X, y, fit_kwargs, test_data, out):
+    """Fit one epoch on a handful of training sequences (a few per class, or six units): checks data, labels,
+    model and settings end to end, and writes nothing."""
+    group = fit_kwargs.get("group")
+    if isinstance(X, pd.DataFrame) and group:
+        units = X[group].drop_duplicates().iloc[:6]
+        small_X, small_y, count = X[X[group].isin(units)], None, f"{len(units)} units"
+    else:
+        from .data.sequences import as_sequences
+
+        data = as_sequences(X)
+        labels = np.asarray(y)
+        keep = np.concatenate([np.flatnonzero(labels == c)[:3] for c in np.unique(labels)]) \
+            if hasattr(estimator, "class_weight") else np.arange(min(8, len(data)))
+        small_X, small_y, count = data.subset(keep), labels[keep], f"{len(keep)} sequences"
+    estimator.progress = False
+    estimator.fit(small_X, small_y, **fit_kwargs)
+    console.print(f"[bold]dry run[/bold]: {estimator!r}, {estimator.num_parameters():,} parameters, one epoch on "
+                  f"{count}; test data: {'given' if test_data is not None else 'none'}.")
+    console.print(f"  would write {out}; nothing was written.")
 
 
 def _dry_run_forecaster(frame, settings, out):

@@ -96,6 +96,35 @@ def plot_learning_curves(histories: dict[str, pd.DataFrame], *, ax=None, title: 
     return ax
 
 
+def plot_confusion_matrix(matrix, classes, *, ax=None, title: str = "Confusion matrix (test)"):
+    """A confusion matrix (rows: true class, columns: predicted) drawn by scikit-learn; returns the axes."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    if ax is None:
+        size = min(12, 3 + 0.45 * len(classes))
+        _, ax = plt.subplots(figsize=(size, size))
+    ConfusionMatrixDisplay(np.asarray(matrix), display_labels=[str(c) for c in classes]).plot(
+        ax=ax, colorbar=False, cmap="Blues", values_format="d", xticks_rotation=45 if len(classes) > 6 else "horizontal")
+    ax.set_title(title)
+    return ax
+
+
+def plot_rul(units, y_true, y_pred, *, ax=None, title: str = "Remaining useful life at each test unit's last cycle"):
+    """Predicted against true RUL per unit, units sorted by true RUL (the usual C-MAPSS picture)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4))
+    order = np.argsort(np.asarray(y_true), kind="stable")
+    positions = np.arange(len(order))
+    ax.plot(positions, np.asarray(y_true)[order], "o-", ms=3, color="black", label="true")
+    ax.plot(positions, np.asarray(y_pred)[order], "o", ms=3, color="tab:red", label="predicted")
+    ax.set_xlabel("test unit, sorted by true RUL")
+    ax.set_ylabel("RUL (cycles)")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax
+
+
 def save_figure(ax, path: str | os.PathLike, *, dpi: int = 110) -> None:
     """Write the figure that holds `ax` to `path` atomically, then close it."""
     figure = ax.figure

@@ -137,3 +137,56 @@ def test_threads_option():
         torch.set_num_threads(before)
     result = run("--threads", "0", "models", ok=False)
     assert result.exit_code != 0 and "--threads" in result.output
+
+
+# -----------------------------------------------------------------------------
+# whole-sequence tasks
+
+SMALL_NET = ["--epochs", "2", "--set", "filters=8", "--set", "hidden_size=8"]
+
+
+@pytest.mark.parametrize("task,dataset", [("classify", "GunPoint"), ("classify", "JapaneseVowels"),
+                                          ("rul", "cmapss-fd001")])
+def test_train_dry_run_per_task(task, dataset, tmp_path):
+    result = run("--threads", 1, "train", "--task", task, "--dataset", dataset, "--out", tmp_path / "run", "--dry-run",
+                 *SMALL_NET)
+    assert "dry run" in result.output and "nothing was written" in result.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_classify_writes_the_run_folder(tmp_path):
+    out = tmp_path / "gunpoint"
+    result = run("--threads", 1, "train", "--task", "classify", "--dataset", "GunPoint", "--model", "cnn_lstm",
+                 "--out", out, *SMALL_NET)
+    assert "accuracy" in result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0 <= metrics["test"]["accuracy"] <= 1 and len(metrics["test"]["confusion_matrix"]) == 2
+    for name in ("config.json", "model.pt", "history.csv", "learning_curve.png", "confusion_matrix.png"):
+        assert (out / name).exists(), name
+
+
+def test_train_classify_from_ts_files(tmp_path):
+    from conftest import DATA_DIR
+
+    folder = DATA_DIR / "UCR" / "ItalyPowerDemand"
+    out = tmp_path / "italy"
+    run("--threads", 1, "train", "--task", "classify", "--data", folder / "ItalyPowerDemand_TRAIN.ts",
+        "--test-data", folder / "ItalyPowerDemand_TEST.ts", "--model", "cnn", "--out", out, "--epochs", "2",
+        "--set", "filters=8")
+    assert json.loads((out / "metrics.json").read_text())["test"]["accuracy"] > 0
+
+
+def test_train_rul_writes_scores_and_plot(tmp_path):
+    out = tmp_path / "fd001"
+    run("--threads", 1, "train", "--task", "rul", "--dataset", "cmapss-fd001", "--model", "cnn", "--out", out,
+        "--epochs", "1", "--set", "filters=4", "--batch-size", "512")
+    test = json.loads((out / "metrics.json").read_text())["test"]
+    assert {"rmse", "score", "rmse_capped"} <= set(test)
+    assert (out / "rul.png").exists()
+
+
+def test_forecast_options_are_refused_for_other_tasks():
+    result = run("train", "--task", "classify", "--dataset", "GunPoint", "--horizon", "3", ok=False)
+    assert result.exit_code != 0 and "--horizon applies to --task forecast only" in result.output
+    result = run("train", "--task", "rul", "--dataset", "GunPoint", ok=False)
+    assert "GunPoint is a classification (--task classify) dataset. Received: --task rul" in result.output

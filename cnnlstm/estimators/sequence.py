@@ -67,8 +67,11 @@ class _SequenceEstimator:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r})"
 
-    def _train_config(self) -> TrainConfig:
-        return TrainConfig(**{name: getattr(self, name) for name in self._TRAIN_PARAMS})
+    def _train_config(self, num_train: int | None = None) -> TrainConfig:
+        settings = {name: getattr(self, name) for name in self._TRAIN_PARAMS}
+        if settings["batch_size"] is None:  # "auto": about ten steps an epoch on small data, 16 to 128 a batch
+            settings["batch_size"] = min(128, max(16, (num_train or 0) // 10))
+        return TrainConfig(**settings)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "net_"):
@@ -128,7 +131,7 @@ class _SequenceEstimator:
 
     def _train(self, shape: tuple, gather, train_rows: np.ndarray, val_rows: np.ndarray, loss_fn, device) -> None:
         """Build the network for `shape` (in_features, out_features, window, input_kind) and train it into net_."""
-        config = self._train_config()
+        config = self._train_config(len(train_rows))
         to_rows = lambda rows: torch.as_tensor(rows, dtype=torch.int64, device=device)  # noqa: E731
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(self.seed)  # the seed reaches initialisation and dropout, not the caller's RNG
@@ -268,7 +271,8 @@ class Classifier(_SequenceEstimator):
         encoder, freeze_encoder: transfer learning: a saved estimator folder whose backbone (all but its head)
             initialises this model; freeze_encoder=True trains the head only.
         epochs, batch_size, lr, weight_decay, patience, grad_clip, device, amp, seed, progress, cuda_graph:
-            training (`cnnlstm.train.TrainConfig`).
+            training (`cnnlstm.train.TrainConfig`). batch_size=None picks n_train // 10 within [16, 128], so the
+            small UCR training sets still get about ten steps an epoch.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
     """
 
@@ -278,7 +282,7 @@ class Classifier(_SequenceEstimator):
 
     def __init__(self, model: str = "parallel", *, val_size: float = 0.2, class_weight=None, scale: bool = True,
                  encoder: str | os.PathLike | None = None, freeze_encoder: bool = False, epochs: int = 100,
-                 batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 1e-4, patience: int | None = None,
+                 batch_size: int | None = None, lr: float = 1e-3, weight_decay: float = 1e-4, patience: int | None = None,
                  grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True, seed: int = 0,
                  progress: bool | None = None, cuda_graph: bool = False, model_kwargs: dict | None = None,
                  **hyperparameters):
