@@ -17,6 +17,8 @@ SCRIPTS = {
     "ett_accuracy.py": ["--dry-run", "--models", "linear,cnn_lstm"],
     "ett_tuning.py": ["--dry-run"],
     "darts_compare.py": ["--dry-run", "--cnnlstm-only"],  # Darts itself needs its own venv and the network
+    "tsc_accuracy.py": ["--dry-run"],
+    "cmapss_rul.py": ["--dry-run"],
 }
 
 

@@ -1,0 +1,114 @@
+"""Remaining useful life on NASA C-MAPSS FD001 and FD002 through `Regressor`, the standard protocol.
+
+Protocol (the library's protocol="rul"): piecewise-linear training target capped at 125 cycles, constant sensors
+dropped (judged on the training units), the setting columns used only to find the operating conditions (one in
+FD001, six in FD002) and each sensor standardised per condition on the training units, windows of 30 cycles
+(stride 1), 20 % of the training engines held out for validation (early stopping and the weights kept), the
+official test engines scored once at their last cycle (engines shorter than 30 cycles padded and masked).
+
+Reported: RMSE against the true test RUL as given in RUL_FD00x (`rmse`), RMSE against the true RUL capped at 125
+(`rmse_capped`, what many papers compute), and the PHM08 score, as mean +- std over the seeds, beside published
+RMSEs (quoted, not measured): CNN, Sateesh Babu et al. 2016: 18.45 / 30.29; LSTM, Zheng et al. 2017:
+16.14 / 24.49; DCNN, Li et al. 2018: 12.61 / 22.36 (FD001 / FD002).
+
+    python benchmarks/cmapss_rul.py [--dry-run] [--subsets fd001,fd002] [--models cnn_lstm] [--seeds 5]
+        [--epochs 30] [--set KEY=VALUE ...] [--threads 1]
+
+Results are written after every fit; a rerun skips the fits already in the results file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402
+
+from cnnlstm import Regressor, datasets  # noqa: E402
+from cnnlstm.config import parse_assignments  # noqa: E402
+from cnnlstm.models import model_hyperparameters  # noqa: E402
+
+PUBLISHED = {"CNN (Sateesh Babu 2016)": {"fd001": 18.45, "fd002": 30.29},
+             "LSTM (Zheng 2017)": {"fd001": 16.14, "fd002": 24.49},
+             "DCNN (Li 2018)": {"fd001": 12.61, "fd002": 22.36}}
+GOALS = {"fd001": 12.0, "fd002": 16.0}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dry-run", action="store_true", help="a seconds-long miniature, for CI")
+    parser.add_argument("--subsets", default="fd001,fd002")
+    parser.add_argument("--models", default="cnn_lstm")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--window", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Regressor setting or model hyperparameter (given to the models that take it)")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--name", default="cmapss_rul", help="results/<name>.json")
+    parser.add_argument("--data-dir", default=None)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    subsets, models, seeds, epochs = args.subsets.split(","), args.models.split(","), args.seeds, args.epochs
+    settings = parse_assignments(args.assignments, option="--set")
+    data_dir = _common.data_dir(args.data_dir)
+
+    path = _common.RESULTS / (f"{args.name}.dry-run.json" if args.dry_run else f"{args.name}.json")
+    runs = [] if args.dry_run or not path.exists() else json.loads(path.read_text())["runs"]
+    key = json.dumps(settings, sort_keys=True)
+    done = {(r["subset"], r["model"], r["seed"], r["epochs"], r["settings"]) for r in runs}
+    for subset in subsets:
+        train = datasets.load(f"cmapss-{subset}", split="train", data_dir=data_dir)
+        test = datasets.load(f"cmapss-{subset}", split="test", data_dir=data_dir)
+        if args.dry_run:
+            subsets, seeds, epochs = subsets[:1], 1, 1
+            train, test = train[train["unit"] <= 10], test[test["unit"] <= 10]
+        for model in models:
+            extra = {k: v for k, v in settings.items() if k in model_hyperparameters(model) or k not in
+                     _all_hyperparameters()}
+            for seed in range(seeds):
+                if (subset, model, seed, epochs, key) in done:
+                    continue
+                began = time.perf_counter()
+                rul = Regressor(model=model, window=args.window, epochs=epochs, batch_size=args.batch_size, seed=seed,
+                                device="cpu", progress=False, **extra)
+                rul.fit(train, group="unit", target="rul")
+                seconds = time.perf_counter() - began
+                scores = rul.score(test)
+                runs.append({"subset": subset, "model": model, "seed": seed, "epochs": epochs, "settings": key,
+                             **scores, "val_loss": float(rul.history_["val_loss"].min()), "train_seconds": seconds,
+                             "epochs_run": len(rul.history_), "parameters": rul.num_parameters()})
+                print(f"{subset} {model:9s} seed {seed}: rmse {scores['rmse']:.2f}  capped {scores['rmse_capped']:.2f}"
+                      f"  score {scores['score']:.0f}  val_loss {runs[-1]['val_loss']:.4f}  {seconds:.0f} s", flush=True)
+                _common.write_json(args.name, {"published_rmse": PUBLISHED, "goals_rmse": GOALS, "runs": runs},
+                                   dry_run=args.dry_run)
+        if args.dry_run:
+            break
+    for (subset, model, setting) in sorted({(r["subset"], r["model"], r["settings"]) for r in runs}):
+        chosen = [r for r in runs if (r["subset"], r["model"], r["settings"]) == (subset, model, setting)]
+        cells = []
+        for metric in ("rmse", "rmse_capped", "score", "val_loss"):
+            values = [r[metric] for r in chosen]
+            spread = statistics.stdev(values) if len(values) > 1 else 0.0
+            cells.append(f"{metric} {statistics.mean(values):.3f} ± {spread:.3f}")
+        print(f"{subset} {model} {setting} ({len(chosen)} seeds): " + ", ".join(cells))
+    print(f"wrote {path}")
+    return 0
+
+
+def _all_hyperparameters() -> set[str]:
+    from cnnlstm.models import list_models
+
+    return {k for name in list_models("series") for k in model_hyperparameters(name)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
