@@ -279,7 +279,7 @@ def test_sequence_regression_on_arrays(italy):
     scores = reg.score(X, y)
     assert set(scores) == {"rmse", "mae", "r2"}
     assert reg.predict(X[:3]).shape == (3,)
-    with pytest.raises(ValueError, match=r"one finite number \(or vector\) per sequence: shape \(67,\)"):
+    with pytest.raises(ValueError, match=r"one finite number \(or vector, or frame\) per sequence: shape \(67,\)"):
         Regressor(model="cnn", **FAST).fit(X, y[:10])
 
 
@@ -287,3 +287,25 @@ def test_per_row_target_without_a_window_is_explained(fd001):
     train, _ = fd001
     with pytest.raises(ValueError, match=r"per-row target.*Fix: pass window="):
         Regressor(model="cnn", **FAST).fit(train, group="unit", target="rul")
+
+
+# -----------------------------------------------------------------------------
+# image sequences through the estimators
+
+
+def test_image_sequences_classify_and_predict_the_next_frame(tmp_path):
+    from cnnlstm.data.moving_digits import make_moving_digits
+
+    digits = make_moving_digits(48, num_frames=4, canvas=12, seed=0)
+    clf = Classifier(model="lrcn", filters=4, hidden_size=8, **FAST).fit(digits.X, digits.direction)
+    assert clf.feature_shape_ == [1, 12, 12] and clf.predict(digits.X[:3]).shape == (3,)
+    with pytest.raises(ValueError, match=r"frame shape \(C, H, W\) the model was fitted on: \(1, 12, 12\)"):
+        clf.predict(np.zeros((2, 5, 1, 16, 16), np.float32))
+    nxt = Regressor(model="conv_lstm", head="next_frame", hidden_channels=4, num_layers=1, **FAST)
+    nxt.fit(digits.X, digits.next_frame)
+    frames = nxt.predict(digits.X[:2])
+    assert frames.shape == (2, 1, 12, 12)
+    nxt.save(tmp_path / "next")
+    np.testing.assert_allclose(cnnlstm.load(tmp_path / "next", device="cpu").predict(digits.X[:2]), frames, atol=1e-6)
+    with pytest.raises(ValueError, match=r"head='next_frame' predicts a frame of the input's size \(12, 12\)"):
+        Regressor(model="conv_lstm", head="next_frame", **FAST).fit(digits.X, digits.digit)

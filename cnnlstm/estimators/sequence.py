@@ -474,26 +474,38 @@ class Regressor(_SequenceEstimator):
         self.output_shape_ = list(values.shape[1:])
         scaled = self.scaler_.transform(data) if self.scaler_ is not None else data
         targets = ((values - self.target_mean_) / self.target_std_).reshape(len(values), -1)
+        out_features = targets.shape[1]
+        if self.model_kwargs.get("head") == "next_frame":  # a frame-shaped output: y must be frames (N, C, H, W)
+            if values.ndim != 4 or tuple(values.shape[2:]) != tuple(data.feature_shape[1:]):
+                raise ValueError(
+                    f"head='next_frame' predicts a frame of the input's size {tuple(data.feature_shape[1:])}, so `y` "
+                    f"must be frames (N, C, H, W) of that size. Received: y.shape={values.shape}."
+                )
+            out_features = values.shape[1]
         gather = SequenceGather(torch.as_tensor(scaled.X, device=device), torch.as_tensor(targets, device=device),
                                 None if data.equal_length else torch.as_tensor(data.lengths, device=device))
-        shape = (int(data.feature_shape[0]), targets.shape[1], self.window_, self._input_kind(data))
-        self._train(shape, gather, train, val, F.mse_loss, device)
+        shape = (int(data.feature_shape[0]), out_features, self.window_, self._input_kind(data))
+        loss_fn = lambda p, t: F.mse_loss(p.reshape(len(p), -1), t)  # noqa: E731  (frames are flattened)
+        self._train(shape, gather, train, val, loss_fn, device)
         return self
 
     def _check_targets(self, y, n: int) -> np.ndarray:
         values = np.asarray(y, dtype=np.float32) if y is not None else None
-        if values is None or values.ndim not in (1, 2) or len(values) != n or not np.isfinite(values).all():
+        if values is None or values.ndim == 0 or len(values) != n or not np.isfinite(values).all():
             shape = None if values is None else values.shape
             raise ValueError(
-                f"`y` must hold one finite number (or vector) per sequence: shape ({n},) or ({n}, K). Received: "
+                f"`y` must hold one finite number (or vector, or frame) per sequence: shape ({n},), ({n}, K) or "
+                f"({n}, C, H, W). Received: "
                 f"shape {shape}{'' if values is None or np.isfinite(values).all() else ' with NaN or inf'}. "
                 "Fix: pass y in the order of X and drop sequences without a target."
             )
         return values
 
     def _target_scale(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mean = values.mean(axis=0)
-        std = values.std(axis=0)
+        """Per output for values and vectors; one mean and std for frames (pixels share a scale)."""
+        axis = None if values.ndim > 2 else 0
+        mean = np.asarray(values.mean(axis=axis))
+        std = np.asarray(values.std(axis=axis))
         return mean.astype(np.float32), np.where(std > 1e-8, std, 1.0).astype(np.float32)
 
     def _resolve_protocol(self, target: str) -> str:
