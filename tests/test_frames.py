@@ -14,23 +14,24 @@ import torch
 
 from cnnlstm.data.frames import FrameData, pad_sequences, read_frames
 from cnnlstm.data.moving_digits import DIRECTION_STEPS, make_moving_digits
+from cnnlstm.models import MODEL_DESCRIPTIONS, build_model, list_models
 from cnnlstm.models.conv_lstm import ConvLSTM, ConvLSTMCell
 from cnnlstm.models.frames import FrameEncoder, TimeDistributed
 from cnnlstm.models.lrcn import LRCN
 
-SMALL = {
-    "lrcn": (LRCN, dict(filters=8, hidden_size=8)),
-    "lrcn-bidirectional": (LRCN, dict(filters=8, hidden_size=8, bidirectional=True)),
-    "conv_lstm": (ConvLSTM, dict(hidden_channels=8)),
-    "conv_lstm-next_frame": (ConvLSTM, dict(hidden_channels=8, head="next_frame")),
+# every registered frames model (small where we know how; a new one runs with its defaults), plus the variants
+SMALL = {"lrcn": dict(filters=8, hidden_size=8), "conv_lstm": dict(hidden_channels=8)}
+VARIANTS = {
+    **{name: (name, SMALL.get(name, {})) for name in list_models("frames")},
+    "lrcn-bidirectional": ("lrcn", dict(SMALL["lrcn"], bidirectional=True)),
+    "conv_lstm-next_frame": ("conv_lstm", dict(SMALL["conv_lstm"], head="next_frame")),
 }
-CASES = sorted(SMALL)
-VECTOR_CASES = [c for c in CASES if c != "conv_lstm-next_frame"]
+CASES = list(VARIANTS)
 
 
 def make(case: str, in_features: int, out_features: int, **kwargs) -> torch.nn.Module:
-    cls, small = SMALL[case]
-    return cls(in_features, out_features, **{**small, **kwargs})
+    name, small = VARIANTS[case]
+    return build_model(name, in_features, out_features, **{**small, **kwargs})
 
 
 def make_frames(batch: int, steps: int, channels: int, height: int, width: int, seed: int = 0) -> torch.Tensor:
@@ -196,7 +197,7 @@ def test_frames_input_errors(case):
 
 
 def test_constructor_errors():
-    with pytest.raises(ValueError, match=r"`head` must be one of 'classify', 'next_frame'\. Received: head='frame'\. Fix:"):
+    with pytest.raises(ValueError, match=r"`head` must be one of 'classify', 'next_frame'\. Received: head='frame'"):
         ConvLSTM(1, 1, head="frame")
     with pytest.raises(ValueError, match=r"`hidden_channels` must be a positive int\. Received: hidden_channels=0"):
         ConvLSTM(1, 1, hidden_channels=0)
@@ -206,6 +207,15 @@ def test_constructor_errors():
         LRCN(1, 1, filters=0)
     with pytest.raises(ValueError, match=r"`dropout` must be a float in \[0, 1\)\. Received: dropout=1\.0"):
         LRCN(1, 1, dropout=1.0)
+
+
+def test_registry_lists_the_frames_models():
+    assert list_models("frames") == ["lrcn", "conv_lstm"]
+    assert all(MODEL_DESCRIPTIONS[name].startswith("Frames:") for name in list_models("frames"))
+    assert isinstance(build_model("lrcn", 3, 2), LRCN) and isinstance(build_model("conv_lstm", 3, 2), ConvLSTM)
+    with pytest.raises(ValueError, match=r"`hidden_size` is not a hyperparameter of model 'conv_lstm'.*Fix: use one "
+                                         r"of: window, num_layers, hidden_channels, kernel_size, dropout, head"):
+        build_model("conv_lstm", 1, 1, hidden_size=8)
 
 
 def test_next_frame_head_is_a_frame():
@@ -365,8 +375,8 @@ def test_pad_sequences():
     assert X[0, 2:].sum() == 0 and X[1].min() == 2
     with pytest.raises(ValueError, match=r"`sequences` must be a non-empty list.*Received: an empty list\. Fix:"):
         pad_sequences([])
-    with pytest.raises(ValueError, match=r"`sequences` must share one frame size \(C, H, W\)\. Received: sequences\[0\] "
-                                         r"has \(1, 3, 3\), sequences\[1\] has \(1, 3, 4\)\. Fix:"):
+    with pytest.raises(ValueError, match=r"`sequences` must share one frame size \(C, H, W\)\. Received: "
+                                         r"sequences\[0\] has \(1, 3, 3\), sequences\[1\] has \(1, 3, 4\)\. Fix:"):
         pad_sequences([np.ones((2, 1, 3, 3)), np.ones((2, 1, 3, 4))])
     with pytest.raises(ValueError, match=r"Received: sequences\[0\]\.shape=\(2, 3, 3\)\. Fix: add the channel axis"):
         pad_sequences([np.ones((2, 3, 3))])

@@ -20,7 +20,9 @@ from cnnlstm._errors import did_you_mean, unknown_name
 
 from cnnlstm.models.cnn import CNN
 from cnnlstm.models.cnn_lstm import CNNLSTM
+from cnnlstm.models.conv_lstm import ConvLSTM
 from cnnlstm.models.linear import DLinear
+from cnnlstm.models.lrcn import LRCN
 from cnnlstm.models.lstm import LSTM
 from cnnlstm.models.lstm_cnn import LSTMCNN
 from cnnlstm.models.parallel import ParallelCNNLSTM
@@ -37,6 +39,8 @@ __all__ = [
     "LSTMCNN",
     "ParallelCNNLSTM",
     "DLinear",
+    "LRCN",
+    "ConvLSTM",
 ]
 
 MODELS: dict[str, type[nn.Module]] = {
@@ -46,6 +50,8 @@ MODELS: dict[str, type[nn.Module]] = {
     "lstm_cnn": LSTMCNN,
     "parallel": ParallelCNNLSTM,
     "linear": DLinear,
+    "lrcn": LRCN,
+    "conv_lstm": ConvLSTM,
 }
 
 MODEL_DESCRIPTIONS: dict[str, str] = {
@@ -55,6 +61,8 @@ MODEL_DESCRIPTIONS: dict[str, str] = {
     "lstm_cnn": "Serial hybrid: an LSTM's output sequence goes through convolutions, then a flatten (or mean) readout.",
     "parallel": "Parallel hybrid (LSTM-FCN shape): CNN and LSTM branches merged by concat, learned weights or attention.",
     "linear": "DLinear baseline: moving-average trend/seasonal split, one linear map each, summed. Needs `window`.",
+    "lrcn": "Frames: a 2-D CNN encodes each frame to a vector, an LSTM reads the vectors, linear head.",
+    "conv_lstm": "Frames: stacked ConvLSTM cells (convolution gates); pooled state to a linear head, or a next frame.",
 }
 assert MODELS.keys() == MODEL_DESCRIPTIONS.keys(), "every model needs a one-line description"
 
