@@ -1,0 +1,315 @@
+"""cnnlstm's `parallel` model against tsai's LSTM_FCN on UCR/UEA problems, both timed in one run on one machine.
+
+The issue's goal: train the LSTM-FCN-shaped `parallel` model at least 2x faster than tsai's LSTM_FCN for the same
+number of epochs on CPU (one thread), with MiniRocket (aeon) reported beside every table.
+
+* tsai (a separate virtualenv, run as a subprocess by `_tsai_worker.py`; tsai is not a dependency of cnnlstm):
+  `TSClassifier(X, y, splits=(train, test), arch=LSTM_FCN, tfms=[None, TSClassification()],
+  batch_tfms=TSStandardize(), bs=64, seed=seed).fit_one_cycle(epochs, lr)`, tsai's README recipe. LSTM_FCN with
+  tsai's defaults: hidden_size 100, 1 LSTM layer, rnn_dropout 0.8, conv 128/256/128 filters, kernels 7/5/3,
+  dimension shuffle on (the LSTM reads the F channels as F steps of T values).
+* cnnlstm (`_cnnlstm_worker.py`, a fresh process of this interpreter, so both start equally cold):
+  `Classifier(model="parallel", epochs, batch_size=64, lr, val_size, seed, device="cpu", num_conv_layers=3,
+  filters=128, kernel_size=5, hidden_size=100, num_layers=1, dropout=0.1, merge="concat").fit(X, y)`.
+  Ours takes one filter count and one kernel size for all three convolutions: 128 filters and kernel 5 keep
+  FCN's 128-channel output and its receptive field (7+5+3-2 = 5+5+5-2 = 13 steps) but have about 63% of the conv
+  weights (and FLOPs) of 128/256/128; `--filters 160` matches the conv weights instead (256,800 vs 263,040).
+
+Fairness. Both train on the whole official TRAIN split for the same epochs, batch size and peak learning rate, and
+are scored once on the official TEST split with their last weights. tsai's Learner evaluates its valid set (here
+the test split, as in tsai's README; it never picks weights) after every epoch; that time is measured apart and
+left out. Our Classifier would carve a validation part out of TRAIN (default 20%, weights of the best epoch kept);
+`--val-size 0` (the default here) trains on all of TRAIN with no validation pass, the same data as tsai.
+Timed on each side: from arrays in memory to a trained model (tsai: TSClassifier(...) + fit_one_cycle minus the
+validation passes; ours: Classifier(...).fit). The epochs alone are reported too. Order alternates per run.
+The same per-epoch work is not the same number of steps: tsai drops the last incomplete batch (drop_last=True),
+ours tops it up; both report batches per epoch.
+
+    python benchmarks/tsai_compare.py [--dry-run] [--problems GunPoint ...] [--epochs 200] [--seeds 3]
+        [--threads 1] [--val-size 0] [--venv /tmp/tsai-venv] [--tsai-only] [--minirocket auto|run|saved|off]
+
+`--tsai-only` measures tsai alone and writes results/tsai_lstm_fcn.json. A dry run (1 problem, 1 seed, 1 epoch)
+never installs anything: without the tsai venv (CI) it runs our side only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import _common  # noqa: E402
+import minirocket  # noqa: E402
+
+DEFAULT_VENV = "/tmp/tsai-venv"
+# torch 2.13.0 as in the project's venv; torchvision 0.28 is the release built for it (0.29 needs torch 2.14).
+TSAI_SPECS = ["torch==2.13.0", "torchvision==0.28.0", "tsai"]
+VERSIONS_OF = ("tsai", "fastai", "fastcore", "torch", "torchvision", "numpy", "pandas", "scikit-learn", "scipy")
+PROBLEMS = list(minirocket.PROBLEMS)
+# tsai's LSTM_FCN defaults (tsai 1.0.1, tsai/models/RNN_FCN.py), used unchanged.
+TSAI_ARCH_CONFIG: dict = {}
+TSAI_DEFAULTS = dict(hidden_size=100, rnn_layers=1, bidirectional=False, rnn_dropout=0.8, cell_dropout=0.0,
+                     fc_dropout=0.0, conv_layers=[128, 256, 128], kss=[7, 5, 3], shuffle=True, se=0)
+
+
+def ours_config(args) -> dict:
+    """The `parallel` hyperparameters closest to LSTM_FCN's (see the module docstring for what differs)."""
+    return dict(num_conv_layers=3, filters=args.filters, kernel_size=args.kernel_size, pool=1,
+                hidden_size=100, num_layers=1, bidirectional=False, dropout=args.dropout, batch_norm=True,
+                activation="relu", merge="concat")
+
+
+def _run(command: list[str], log: list, env=None) -> bool:
+    print("$ " + " ".join(command), flush=True)
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    log.append({"command": command, "returncode": done.returncode, "tail": done.stdout[-2000:]})
+    if done.returncode != 0:
+        print(done.stdout[-2000:], flush=True)
+    return done.returncode == 0
+
+
+def _pip_env() -> dict:
+    """pip's environment for the tsai venv: PyPI, without a machine-wide find-links folder or config. A local
+    CPU-only torch wheel (2.13.0+cpu) would otherwise win over PyPI's 2.13.0, and torchvision 0.28's binary
+    cannot load against it (it links libtorch_cuda), so `import tsai` would fail."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PIP_FIND_LINKS", "PIP_CONSTRAINT")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    return env
+
+
+def ensure_tsai(venv: str | Path, *, install: bool) -> tuple[Path | None, list]:
+    """The tsai venv's python, creating it (TSAI_SPECS) when missing and `install`; else None."""
+    venv, log = Path(venv), []
+    python = venv / "bin" / "python"
+    installed = [str(python), "-c", "import importlib.metadata as m; m.version('tsai'); m.version('torchvision')"]
+    imports = [str(python), "-c", "from tsai.basics import TSClassifier; from tsai.models.RNN_FCN import LSTM_FCN"]
+    if python.exists() and subprocess.run(installed, capture_output=True).returncode == 0:
+        return python, log  # a broken install shows up in the worker's error
+    if not install:
+        return None, log
+    if not python.exists() and not _run([sys.executable, "-m", "venv", str(venv)], log):
+        return None, log
+    if _run([str(python), "-m", "pip", "install", "--quiet", *TSAI_SPECS], log, env=_pip_env()) and \
+            subprocess.run(imports, capture_output=True).returncode == 0:
+        return python, log
+    return None, log
+
+
+def venv_versions(python: Path) -> dict:
+    """{distribution: version} of the packages that matter, read from the venv's metadata."""
+    code = ("import importlib.metadata as m, json, sys\n"
+            "def v(n):\n try: return m.version(n)\n except m.PackageNotFoundError: return None\n"
+            "print(json.dumps({n: v(n) for n in sys.argv[1:]}))")
+    done = subprocess.run([str(python), "-c", code, *VERSIONS_OF], capture_output=True, text=True)
+    return json.loads(done.stdout) if done.returncode == 0 else {}
+
+
+def _subprocess(python, script: str, config: dict, threads: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        config_file, output = Path(tmp) / "config.json", Path(tmp) / "out.json"
+        config_file.write_text(json.dumps(config))
+        began = time.perf_counter()
+        done = subprocess.run([str(python), str(HERE / script), str(config_file), str(output)],
+                              capture_output=True, text=True, env=minirocket.thread_env(threads))
+        if done.returncode != 0:
+            raise RuntimeError(f"{script} failed on {config['name']} seed {config['seed']}:\n"
+                               f"{done.stdout[-2000:]}\n{done.stderr[-5000:]}")
+        result = json.loads(output.read_text())
+        result["process_seconds"] = time.perf_counter() - began
+        return result
+
+
+def run_tsai(python: Path, name: str, seed: int, args, data_dir: str) -> dict:
+    config = {"data_dir": data_dir, "archive": minirocket.archive_of(name), "name": name, "epochs": args.epochs,
+              "seed": seed, "threads": args.threads, "batch_size": args.batch_size, "lr": args.lr,
+              "arch_config": TSAI_ARCH_CONFIG, "valid": "test"}
+    result = _subprocess(python, "_tsai_worker.py", config, args.threads)
+    # from arrays to a trained model, without the per-epoch evaluation of the valid (= test) split
+    result["train_total_seconds"] = result["setup_seconds"] + result["fit_seconds"] - result["validate_seconds"]
+    result["model"].pop("repr", None)
+    return result
+
+
+def run_ours(name: str, seed: int, args, data_dir: str) -> dict:
+    config = {"data_dir": data_dir, "name": name, "epochs": args.epochs, "seed": seed, "threads": args.threads,
+              "batch_size": args.batch_size, "lr": args.lr, "val_size": args.val_size,
+              "model_kwargs": ours_config(args)}
+    result = _subprocess(sys.executable, "_cnnlstm_worker.py", config, args.threads)
+    result["train_total_seconds"] = result["fit_seconds"]
+    result["model"].pop("repr", None)
+    return result
+
+
+def _mean_std(values) -> tuple[float | None, float | None]:
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None
+    return float(statistics.fmean(values)), float(statistics.stdev(values)) if len(values) > 1 else 0.0
+
+
+def minirocket_rows(problems, mode: str, seeds: int, threads: int, dry_run: bool) -> tuple[dict, str]:
+    """{problem: (accuracy mean, std, fit seconds)} from a fresh run or from results/minirocket.json."""
+    if mode == "auto":
+        if dry_run:
+            mode = "off"
+        elif minirocket.ensure_aeon(minirocket.DEFAULT_VENV, install=False)[0] is not None:
+            mode = "run"
+        else:
+            mode = "saved"
+    rows: dict = {}
+    if mode == "run":
+        for name in problems:
+            runs = minirocket.minirocket_runs(name, range(seeds), threads=threads)["runs"]
+            accuracy, std = _mean_std(r["accuracy"] for r in runs)
+            rows[name] = {"accuracy": accuracy, "accuracy_std": std, "seeds": len(runs),
+                          "fit_seconds": statistics.fmean(r["fit_seconds"] for r in runs)}
+    elif mode == "saved":
+        saved = _common.RESULTS / "minirocket.json"
+        if not saved.exists():
+            return {}, "off (no results/minirocket.json)"
+        for row in json.loads(saved.read_text())["rows"]:
+            if row["problem"] in problems:
+                rows[row["problem"]] = {k: row[k] for k in ("accuracy", "accuracy_std", "seeds", "fit_seconds")}
+        mode = f"saved ({saved.name})"
+    return rows, mode
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dry-run", action="store_true", help="1 problem, 1 seed, 1 epoch; never installs tsai")
+    parser.add_argument("--problems", nargs="+", default=PROBLEMS)
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--val-size", type=float, default=0.0,
+                        help="our validation fraction; 0 trains on all of TRAIN as tsai does")
+    parser.add_argument("--filters", type=int, default=128)
+    parser.add_argument("--kernel-size", type=int, default=5)
+    parser.add_argument("--dropout", type=float, default=0.1)
+    parser.add_argument("--venv", default=DEFAULT_VENV)
+    parser.add_argument("--tsai-only", action="store_true", help="measure tsai alone (results/tsai_lstm_fcn.json)")
+    parser.add_argument("--minirocket", choices=["auto", "run", "saved", "off"], default="auto",
+                        help="auto: run it if the aeon venv exists, else read results/minirocket.json")
+    parser.add_argument("--data-dir", default=None)
+    args = parser.parse_args(argv)
+    problems, seeds = args.problems, list(range(args.seeds))
+    if args.dry_run:
+        problems, seeds, args.epochs = problems[:1], [0], 1
+    data_dir = _common.data_dir(args.data_dir)
+    load_start = list(os.getloadavg())  # other work on the machine slows both sides alike, but say so
+
+    python, install_log = ensure_tsai(args.venv, install=not args.dry_run)
+    if python is None and (args.tsai_only or not args.dry_run):
+        print(f"ERROR: could not install tsai into {args.venv}; see the pip output above. Nothing was measured.",
+              file=sys.stderr)
+        return 2
+    if python is None:
+        print(f"tsai venv {args.venv} is missing: dry run of our side only.", flush=True)
+    tsai_versions = venv_versions(python) if python is not None else None
+
+    def save(runs: list[dict], rocket: dict, rocket_mode: str, complete: bool):
+        rows, summary = table(runs, problems, args.epochs, rocket)
+        payload = {
+            "complete": complete, "command_full": [sys.executable, *sys.argv], "cwd": os.getcwd(),
+            "threads": args.threads, "load_average_1_5_15": {"start": load_start, "end": list(os.getloadavg())},
+            "epochs": args.epochs, "seeds": seeds, "batch_size": args.batch_size, "lr": args.lr,
+            "val_size": args.val_size, "std": "sample standard deviation over seeds (ddof=1)",
+            "timing": "train_total_seconds: from arrays in memory to a trained model, without validation passes "
+                      "(tsai: TSClassifier(...) + fit_one_cycle - validation of its valid=test split; ours: "
+                      "Classifier(...).fit with val_size); train_seconds: the epochs' training phases only",
+            "tsai_venv": str(args.venv) if python is not None else None, "tsai_versions": tsai_versions,
+            "tsai_install": TSAI_SPECS, "tsai_lstm_fcn_defaults": TSAI_DEFAULTS, "minirocket": rocket_mode,
+            "rows": rows, "summary": summary, "runs": runs, "install_log": install_log,
+        }
+        if not args.tsai_only:
+            payload["ours_model_kwargs"] = ours_config(args)
+        name = "tsai_lstm_fcn" if args.tsai_only else "tsai_compare"
+        return _common.write_json(name, payload, dry_run=args.dry_run), rows, summary
+
+    runs: list[dict] = []
+    failures = 0
+    for i, name in enumerate(problems):
+        for seed in seeds:
+            tsai_first = (i * len(seeds) + seed) % 2 == 0
+            sides = ["tsai", "ours"] if tsai_first else ["ours", "tsai"]
+            record = {"problem": name, "seed": seed, "order": sides}
+            for side in sides:
+                try:
+                    if side == "tsai" and python is not None:
+                        record["tsai"] = run_tsai(python, name, seed, args, data_dir)
+                    elif side == "ours" and not args.tsai_only:
+                        record["ours"] = run_ours(name, seed, args, data_dir)
+                except RuntimeError as error:  # one failed fit should not lose the others' hours
+                    failures += 1
+                    record[f"{side}_error"] = str(error)[-3000:]
+                    print(f"ERROR ({side}): {error}", file=sys.stderr, flush=True)
+            runs.append(record)
+            line = [f"{name} seed {seed}:"]
+            for side in ("tsai", "ours"):
+                if side in record:
+                    r = record[side]
+                    line.append(f"{side} acc {r['accuracy']:.4f} in {r['train_total_seconds']:.1f}s")
+            if "tsai" in record and "ours" in record:
+                ratio = record["tsai"]["train_total_seconds"] / record["ours"]["train_total_seconds"]
+                line.append(f"ratio {ratio:.2f}")
+            print("  ".join(line), flush=True)
+            save(runs, {}, "not yet", complete=False)  # partial results survive an interrupted run
+
+    rocket, rocket_mode = minirocket_rows(problems, "off" if args.tsai_only and args.minirocket == "auto"
+                                          else args.minirocket, 5, args.threads, args.dry_run)
+    path, rows, summary = save(runs, rocket, rocket_mode, complete=True)
+    print()
+    _common.print_table(rows)
+    if summary:
+        print(f"\ntime ratio tsai/ours: min {summary['ratio_min']:.2f}, geometric mean "
+              f"{summary['ratio_geomean']:.2f}; goal (>= 2x everywhere) met: {summary['goal_met']}")
+    print(f"\nwrote {path}")
+    return 1 if failures else 0
+
+
+def table(runs: list[dict], problems: list[str], epochs: int, rocket: dict) -> tuple[list[dict], dict]:
+    """One row per problem (means over seeds, per-seed ratios averaged) and the goal's summary."""
+    rows = []
+    for name in problems:
+        mine = [r for r in runs if r["problem"] == name]
+        if not mine:
+            continue
+        row = {"problem": name, "epochs": epochs, "seeds": len(mine)}
+        for side in ("tsai", "ours"):
+            done = [r[side] for r in mine if side in r]
+            if not done:
+                continue
+            row[f"{side}_acc"], row[f"{side}_acc_std"] = _mean_std(r["accuracy"] for r in done)
+            row[f"{side}_s"] = statistics.fmean(r["train_total_seconds"] for r in done)
+            row[f"{side}_epochs_s"] = statistics.fmean(r["train_seconds"] for r in done)
+            row[f"{side}_params"] = done[0]["num_parameters"]
+            row[f"{side}_batches"] = done[0]["train_batches_per_epoch"]
+        paired = [r for r in mine if "tsai" in r and "ours" in r]
+        if paired:
+            row["ratio"] = statistics.fmean(r["tsai"]["train_total_seconds"] / r["ours"]["train_total_seconds"]
+                                            for r in paired)
+            row["ratio_epochs"] = statistics.fmean(r["tsai"]["train_seconds"] / r["ours"]["train_seconds"]
+                                                   for r in paired)
+        if name in rocket:
+            row["minirocket_acc"], row["minirocket_acc_std"] = rocket[name]["accuracy"], rocket[name]["accuracy_std"]
+            row["minirocket_s"] = rocket[name]["fit_seconds"]
+        rows.append(row)
+    ratios = [row["ratio"] for row in rows if "ratio" in row]
+    if not ratios:
+        return rows, {}
+    return rows, {"ratio_min": min(ratios), "ratio_geomean": float(statistics.geometric_mean(ratios)),
+                  "goal": "tsai seconds / ours seconds >= 2 on every problem", "goal_met": min(ratios) >= 2}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
