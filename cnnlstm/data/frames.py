@@ -102,7 +102,7 @@ def pad_sequences(sequences: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
     Example:
         >>> X, lengths = pad_sequences([np.ones((3, 1, 4, 4)), np.ones((1, 1, 4, 4))])
-        >>> X.shape, lengths.tolist(), X[1, 1:].sum()
+        >>> X.shape, lengths.tolist(), float(X[1, 1:].sum())
         ((2, 3, 1, 4, 4), [3, 1], 0.0)
     """
     if isinstance(sequences, np.ndarray) or not isinstance(sequences, (list, tuple)) or not sequences:
