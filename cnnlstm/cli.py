@@ -195,12 +195,17 @@ TASKS = ("forecast", "classify", "regress", "rul")
 @click.option("--test-data", "test_path", type=click.Path(dir_okay=False), default=None,
               help="classify/regress/rul: the test file (named datasets bring their official test split).")
 @click.option("--model", default=None, help="Architecture, see `cnnlstm models` (default: cnn_lstm; parallel to classify).")
+@click.option("--encoder", type=click.Path(file_okay=False, exists=True), default=None,
+              help="classify/regress/rul: a saved run folder whose backbone (all but its head) starts this model.")
+@click.option("--freeze-encoder", is_flag=True, default=False,
+              help="With --encoder: train only the new head (the encoder's weights stay as saved).")
 @_forecast_options
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Run folder to write (default: runs/<model>-<data>).")
 @click.option("--dry-run", is_flag=True, help="Load and check data and settings, build the model, train nothing.")
 @_fail_cleanly
-def train(data_path, dataset, data_dir, task, test_path, model, out, dry_run, config_file, assignments, **options):
+def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_encoder, out, dry_run, config_file,
+          assignments, **options):
     """Train one model, evaluate it on test data, and write a run folder.
 
     forecast: the run folder holds the model (config.json, model.pt, scaler.json), metrics.json (test metrics
@@ -215,10 +220,14 @@ def train(data_path, dataset, data_dir, task, test_path, model, out, dry_run, co
       cnnlstm train --task classify --dataset GunPoint --model parallel --set merge=attention --epochs 100
       cnnlstm train --task classify --data train.csv --test-data test.csv --target label
       cnnlstm train --task rul --dataset cmapss-fd001 --model cnn_lstm --window 30 --epochs 30
+      cnnlstm train --task classify --dataset CBF --model cnn_lstm --encoder runs/cnn_lstm-GunPoint --freeze-encoder
     """
     if task != "forecast":
+        transfer = {"encoder": encoder, "freeze_encoder": freeze_encoder} if encoder or freeze_encoder else {}
         return _train_sequences(task, data_path, dataset, data_dir, test_path, model, out, dry_run, config_file,
-                                assignments, options)
+                                assignments, options, transfer)
+    if encoder or freeze_encoder:
+        raise click.UsageError("--encoder and --freeze-encoder apply to --task classify, regress and rul.")
     model = model or "cnn_lstm"
     frame, defaults = _load_data(data_path, dataset, data_dir)
     settings = _settings({**defaults, "model": model}, config_file, assignments, **options)
@@ -291,7 +300,7 @@ def _sequence_data(task, data_path, dataset, data_dir, test_path):
 
 
 def _train_sequences(task, data_path, dataset, data_dir, test_path, model, out, dry_run, config_file, assignments,
-                     options):
+                     options, transfer):
     from . import plots
     from .estimators import Classifier, Regressor
 
@@ -299,15 +308,15 @@ def _train_sequences(task, data_path, dataset, data_dir, test_path, model, out, 
     if wrong:
         flag = "--" + wrong[0].replace("_", "-")
         raise click.UsageError(f"{flag} applies to --task forecast only. Received it with --task {task}.")
-    settings = _settings({}, config_file, assignments, **options)
+    settings = {**_settings({}, config_file, assignments, **options), **transfer}
     targets = settings.pop("targets", None)
     target = targets[0] if targets else None
     group = settings.pop("id_col", None)
     settings["model"] = model or ("parallel" if task == "classify" else "cnn_lstm")
-    if task == "rul":
+    if task == "rul" or (task == "regress" and dataset and dataset.lower().startswith("cmapss")):
         settings.setdefault("window", 30)
         target, group = target or "rul", group or "unit"
-        settings["protocol"] = "rul"
+        settings["protocol"] = "rul" if task == "rul" else "plain"
     if "time_col" in settings and task == "classify":
         raise click.UsageError("--time-col applies to --task forecast, regress and rul only.")
     (train_data, test_data) = _sequence_data(task, data_path, dataset, data_dir, test_path)
@@ -316,6 +325,9 @@ def _train_sequences(task, data_path, dataset, data_dir, test_path, model, out, 
     estimator_class = Classifier if task == "classify" else Regressor
     estimator = estimator_class(**({**settings, "epochs": 1} if dry_run else settings))
     fit_kwargs = {"target": target, "group": group} if isinstance(train_data, pd.DataFrame) else {}
+    if isinstance(train_data, pd.DataFrame) and target is None:
+        raise click.UsageError(f"--task {task} on a table needs --target COLUMN (the label or value), and --id-col "
+                               "COLUMN when each sequence spans several rows.")
     X, y = (train_data, None) if isinstance(train_data, pd.DataFrame) else train_data
     if dry_run:
         return _dry_run_sequences(estimator, X, y, fit_kwargs, test_data, out)

@@ -145,7 +145,7 @@ def test_threads_option():
 SMALL_NET = ["--epochs", "2", "--set", "filters=8", "--set", "hidden_size=8"]
 
 
-@pytest.mark.parametrize("task,dataset", [("classify", "GunPoint"), ("classify", "JapaneseVowels"),
+@pytest.mark.parametrize("task,dataset", [("classify", "GunPoint"), ("classify", "JapaneseVowels"), ("regress", "cmapss-fd001"),
                                           ("rul", "cmapss-fd001")])
 def test_train_dry_run_per_task(task, dataset, tmp_path):
     result = run("--threads", 1, "train", "--task", task, "--dataset", dataset, "--out", tmp_path / "run", "--dry-run",
@@ -190,3 +190,15 @@ def test_forecast_options_are_refused_for_other_tasks():
     assert result.exit_code != 0 and "--horizon applies to --task forecast only" in result.output
     result = run("train", "--task", "rul", "--dataset", "GunPoint", ok=False)
     assert "GunPoint is a classification (--task classify) dataset. Received: --task rul" in result.output
+
+
+def test_train_transfers_a_frozen_encoder_between_problems(tmp_path):
+    run("--threads", 1, "train", "--task", "classify", "--dataset", "GunPoint", "--model", "cnn", "--out",
+        tmp_path / "source", *SMALL_NET[:2], "--set", "filters=8")
+    run("--threads", 1, "train", "--task", "classify", "--dataset", "ItalyPowerDemand", "--model", "cnn",
+        "--encoder", tmp_path / "source", "--freeze-encoder", "--out", tmp_path / "target", *SMALL_NET[:2],
+        "--set", "filters=8")
+    params = json.loads((tmp_path / "target" / "config.json").read_text())["params"]
+    assert params["freeze_encoder"] is True and params["encoder"].endswith("source")
+    result = run("train", "--dataset", "airline", "--encoder", tmp_path / "source", ok=False)
+    assert "--encoder and --freeze-encoder apply to --task classify" in result.output
