@@ -16,15 +16,22 @@ from cnnlstm.data.frames import FrameData, pad_sequences, read_frames
 from cnnlstm.data.moving_digits import DIRECTION_STEPS, make_moving_digits
 from cnnlstm.models import MODEL_DESCRIPTIONS, build_model, list_models
 from cnnlstm.models.conv_lstm import ConvLSTM, ConvLSTMCell
-from cnnlstm.models.frames import FrameEncoder, TimeDistributed
+from cnnlstm.models.frames import SPATIAL_POOLS, FrameEncoder, SpatialPool, TimeDistributed
 from cnnlstm.models.lrcn import LRCN
 
-# every registered frames model (small where we know how; a new one runs with its defaults), plus the variants
+# every registered frames model (small where we know how; a new one runs with its defaults), plus the variants:
+# every spatial pool other than the model's default, and a small grid
 SMALL = {"lrcn": dict(filters=8, hidden_size=8), "conv_lstm": dict(hidden_channels=8)}
+DEFAULT_POOL = {name: inspect.signature(cls).parameters["spatial_pool"].default
+                for name, cls in (("lrcn", LRCN), ("conv_lstm", ConvLSTM))}
 VARIANTS = {
     **{name: (name, SMALL.get(name, {})) for name in list_models("frames")},
     "lrcn-bidirectional": ("lrcn", dict(SMALL["lrcn"], bidirectional=True)),
     "conv_lstm-next_frame": ("conv_lstm", dict(SMALL["conv_lstm"], head="next_frame")),
+    **{f"{name}-{pool}": (name, dict(SMALL[name], spatial_pool=pool))
+       for name in ("lrcn", "conv_lstm") for pool in SPATIAL_POOLS if pool != DEFAULT_POOL[name]},
+    "lrcn-grid2": ("lrcn", dict(SMALL["lrcn"], spatial_pool="grid", grid=2)),
+    "conv_lstm-grid3": ("conv_lstm", dict(SMALL["conv_lstm"], spatial_pool="grid", grid=3)),
 }
 CASES = list(VARIANTS)
 
@@ -207,6 +214,13 @@ def test_constructor_errors():
         LRCN(1, 1, filters=0)
     with pytest.raises(ValueError, match=r"`dropout` must be a float in \[0, 1\)\. Received: dropout=1\.0"):
         LRCN(1, 1, dropout=1.0)
+    for model in (LRCN, ConvLSTM):
+        with pytest.raises(ValueError, match=r"`spatial_pool` must be one of 'grid', 'mean', 'max'\. Received: "
+                                             r"spatial_pool='sum'\. Fix: pass spatial_pool='grid'"):
+            model(1, 1, spatial_pool="sum")
+        with pytest.raises(ValueError, match=r"`grid` must be a positive int\. Received: grid=0\. Fix: pass e\.g\. "
+                                             r"grid=4"):
+            model(1, 1, grid=0)
 
 
 def test_registry_lists_the_frames_models():
@@ -245,11 +259,26 @@ def test_time_distributed_equals_a_loop_over_time():
     torch.testing.assert_close(TimeDistributed(linear)(v), torch.stack([linear(v[:, t]) for t in range(3)], dim=1))
 
 
-def test_frame_encoder_pools_while_a_side_is_long_enough():
-    encoder = FrameEncoder(3, num_conv_layers=3, filters=5)
-    assert encoder(torch.randn(4, 3, 24, 24)).shape == (4, 5)
-    assert encoder(torch.randn(4, 3, 1, 1)).shape == (4, 5)  # nothing to pool
-    assert encoder(torch.randn(4, 3, 1, 9)).shape == (4, 5)  # only the width is pooled
+@pytest.mark.parametrize("spatial_pool,grid,size", [("grid", 4, 5 * 16), ("grid", 2, 5 * 4), ("mean", 4, 5),
+                                                    ("max", 4, 5)])
+def test_frame_encoder_pools_while_a_side_is_long_enough(spatial_pool, grid, size):
+    encoder = FrameEncoder(3, num_conv_layers=3, filters=5, spatial_pool=spatial_pool, grid=grid)
+    assert encoder.output_size == size
+    assert encoder(torch.randn(4, 3, 24, 24)).shape == (4, size)
+    assert encoder(torch.randn(4, 3, 1, 1)).shape == (4, size)  # nothing to pool; a grid repeats the one cell
+    assert encoder(torch.randn(4, 3, 1, 9)).shape == (4, size)  # only the width is pooled
+
+
+def test_spatial_pool_grid_keeps_where_and_mean_does_not():
+    x = torch.zeros(2, 1, 8, 8)
+    x[0, 0, 1, 1] = x[1, 0, 6, 5] = 1.0  # one bright pixel, in two places
+    mean, peak, grid = (SpatialPool(1, how=how, grid=4) for how in ("mean", "max", "grid"))
+    assert torch.equal(mean(x)[0], mean(x)[1]) and torch.equal(peak(x)[0], peak(x)[1])  # the same, wherever it is
+    expected = torch.zeros(2, 16)
+    expected[0, 0 * 4 + 0] = expected[1, 3 * 4 + 2] = 0.25  # 2x2 cells, row-major: (0, 0) and (3, 2)
+    torch.testing.assert_close(grid(x), expected)
+    channels = torch.arange(2.0).view(1, 2, 1, 1).expand(1, 2, 4, 4)  # channel-major: channel 0's cells, then 1's
+    assert SpatialPool(2, how="grid", grid=4)(channels).tolist() == [[0.0] * 16 + [1.0] * 16]
 
 
 def test_conv_lstm_cell_keeps_the_frame_size_and_starts_remembering():

@@ -10,7 +10,8 @@ The model stacks `num_layers` cells (layer l reads layer l-1's h_t) and runs the
 state:
 
     x (B, T, C, H, W) -> for t in 0..T-1: cell_1 -> cell_2 -> ... -> final h of the last layer (B, G, H, W)
-      head="classify":    mean over H, W -> (B, G) -> Dropout -> Linear -> (B, out_features)
+      head="classify":    SpatialPool -> (B, G*g*g) ("grid") or (B, G) ("mean", "max") -> Dropout -> Linear
+                          -> (B, out_features)
       head="next_frame":  Conv2d 1x1 -> (B, out_features, H, W)
 
 Dimension letters:
@@ -19,6 +20,15 @@ Dimension letters:
     C  channels of a frame (in_features)
     H  frame height, W frame width (kept by every convolution: padding="same")
     G  hidden channels of every cell (hidden_channels)
+    g  side of the pooling grid (grid), for spatial_pool="grid"
+
+spatial_pool (head="classify" only; next_frame keeps the whole frame) turns the final state map into a vector:
+"max" (the default) keeps each channel's strongest response wherever it is; "mean" averages over the frame; "grid"
+averages over a coarse grid x grid map, flattened. On a digit moving over a mostly black canvas, "mean" dilutes
+the few cells that hold it and training sits on a long plateau. Chosen on validation sequences (moving digits,
+24x24, 305 sequences of train images 0..959 to fit, 95 of images 960..1199 to validate, 8 epochs, one seed):
+digit accuracy max 0.19 / grid 0.08 / mean 0.08, direction max 0.98 / grid 0.91 / mean 0.31. Direction needs
+no grid here: the recurrent convolutions can write the motion into the state's channels themselves.
 
 head="next_frame" is the one output in the zoo that is a frame, not a vector: the predicted frame after the last
 one, (B, out_features, H, W); pass out_features=C to predict frames like the input. It is unbounded (no
@@ -36,7 +46,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.frames import check_frames, check_lengths
+from cnnlstm.models.frames import SpatialPool, check_frames, check_lengths
 from cnnlstm.models.layers import check_choice, check_dropout, check_io, check_positive_int, step_mask
 
 HEADS = ("classify", "next_frame")
@@ -86,6 +96,8 @@ class ConvLSTM(nn.Module):
         kernel_size: int = 3,
         dropout: float = 0.1,
         head: str = "classify",
+        spatial_pool: str = "max",
+        grid: int = 4,
     ):
         super().__init__()
         check_io(in_features, out_features, window)
@@ -95,6 +107,7 @@ class ConvLSTM(nn.Module):
         self.config = dict(
             in_features=in_features, out_features=out_features, window=window, num_layers=num_layers,
             hidden_channels=hidden_channels, kernel_size=kernel_size, dropout=dropout, head=head,
+            spatial_pool=spatial_pool, grid=grid,
         )
         self.hidden_channels = hidden_channels
         self.cells = nn.ModuleList(
@@ -102,8 +115,9 @@ class ConvLSTM(nn.Module):
             for layer in range(num_layers)
         )
         self.dropout = nn.Dropout(dropout)
+        self.pool = SpatialPool(hidden_channels, how=spatial_pool, grid=grid)  # checked even when head="next_frame"
         if head == "classify":
-            self.head = nn.Linear(hidden_channels, out_features)
+            self.head = nn.Linear(self.pool.output_size, out_features)
         else:
             self.head = nn.Conv2d(hidden_channels, out_features, kernel_size=1)
 
@@ -130,4 +144,4 @@ class ConvLSTM(nn.Module):
         h = states[-1][0]  # (B, G, H, W): the last layer at each sequence's last valid frame
         if self.config["head"] == "next_frame":
             return self.head(h)  # (B, out_features, H, W)
-        return self.head(self.dropout(h.mean(dim=(-2, -1))))  # (B, G) -> (B, out_features)
+        return self.head(self.dropout(self.pool(h)))  # (B, G*g*g) or (B, G) -> (B, out_features)

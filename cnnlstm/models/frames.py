@@ -4,7 +4,9 @@
                                with lengths: only the N valid frames go through the module; the padded steps of
                                the output are zeros
     FrameEncoder:              (N, C, H, W) -> num_conv_layers x [Conv2d -> BatchNorm2d? -> ReLU -> MaxPool2d(2)?
-                               -> Dropout] -> global average pool over H, W -> (N, K)
+                               -> Dropout] -> SpatialPool -> (N, K*g*g) with "grid", (N, K) with "mean" / "max"
+    SpatialPool:               (N, K, H, W) -> "grid": adaptive average pool to g x g, flattened -> (N, K*g*g)
+                                               "mean" / "max": over all of H, W -> (N, K)
 
 Dimension letters:
     B  batch size
@@ -12,12 +14,18 @@ Dimension letters:
     N  frames encoded at once: B*T, or the number of valid frames when lengths are given
     C  channels of a frame (in_features)
     H  frame height, W frame width;  H', W' after pooling
-    K  convolution filters (filters)
+    K  convolution filters (filters), or channels of whatever map is pooled
+    g  side of the pooling grid (grid)
 
 Why only valid frames are encoded: in training mode BatchNorm normalises with the statistics of the batch it sees,
 so padded frames (zeros, or garbage) would shift the statistics of the real ones, and one sequence's output would
 depend on how much padding its batch carries. Gathering the valid frames first keeps training exact under padding,
 and skips the compute the padding would waste.
+
+Why a grid: averaging a feature map over the whole frame keeps *what* it shows and discards *where*. On moving
+digits that leaves a model unable to tell the direction of motion (an LSTM over whole-frame means sees the same
+vector at every step), and a ConvLSTM's mostly black state dilutes the digit. A coarse g x g grid of averages keeps
+where, at the cost of g*g times more features.
 
 Also here: `check_frames` and `check_lengths`, the argument checks every frames model runs at `forward`.
 """
@@ -28,7 +36,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from cnnlstm.models.layers import check_bool, check_dropout, check_positive_int, step_mask
+from cnnlstm.models.layers import check_bool, check_choice, check_dropout, check_positive_int, step_mask
+
+SPATIAL_POOLS = ("grid", "mean", "max")
 
 
 # -----------------------------------------------------------------------------
@@ -109,11 +119,41 @@ class TimeDistributed(nn.Module):
         return out.reshape(B, T, *y.shape[1:])
 
 
-class FrameEncoder(nn.Module):
-    """`num_conv_layers` x [Conv2d (size kept) -> BatchNorm2d? -> ReLU -> MaxPool2d(2)? -> Dropout] -> mean over H, W.
+class SpatialPool(nn.Module):
+    """Pool a feature map over space: (N, K, H, W) -> (N, output_size).
 
-    (N, C, H, W) -> (N, K). Each side is halved (ceil_mode, so an odd side keeps its last row or column) while it is
-    at least 2 long, so any frame size works: 24x24 with two layers gives 24 -> 12 -> 6; a 1x1 frame stays 1x1.
+    how="grid":  adaptive average pool to a grid x grid map, flattened channel-major -> (N, K*grid*grid); keeps
+                 coarse position. A side shorter than `grid` is repeated, so any H, W >= 1 work.
+    how="mean":  average over H, W -> (N, K); what is there, not where.
+    how="max":   maximum over H, W -> (N, K); the strongest response anywhere, however small the object.
+
+    Example:
+        >>> SpatialPool(8, how="grid", grid=4)(torch.randn(2, 8, 6, 6)).shape
+        torch.Size([2, 128])
+    """
+
+    def __init__(self, channels: int, *, how: str = "grid", grid: int = 4):
+        super().__init__()
+        check_choice("spatial_pool", how, SPATIAL_POOLS)
+        check_positive_int("grid", grid, "pass e.g. grid=4 (a 4x4 grid of averages).")
+        self.how, self.grid = how, grid
+        self.output_size = channels * grid * grid if how == "grid" else channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.how == "grid":
+            return F.adaptive_avg_pool2d(x, self.grid).flatten(1)  # (N, K, g, g) -> (N, K*g*g)
+        if self.how == "max":
+            return x.amax(dim=(-2, -1))  # (N, K)
+        return x.mean(dim=(-2, -1))  # (N, K)
+
+
+class FrameEncoder(nn.Module):
+    """`num_conv_layers` x [Conv2d (size kept) -> BatchNorm2d? -> ReLU -> MaxPool2d(2)? -> Dropout] -> SpatialPool.
+
+    (N, C, H, W) -> (N, output_size): K*grid*grid with spatial_pool="grid" (the default: keeps coarse position),
+    K with "mean" or "max". Each side is halved (ceil_mode, so an odd side keeps its last row or column) while it
+    is at least 2 long, so any frame size works: 24x24 with two layers gives 24 -> 12 -> 6, then a 4x4 grid; a 1x1
+    frame stays 1x1.
     """
 
     def __init__(
@@ -125,6 +165,8 @@ class FrameEncoder(nn.Module):
         kernel_size: int = 3,
         dropout: float = 0.1,
         batch_norm: bool = True,
+        spatial_pool: str = "grid",
+        grid: int = 4,
     ):
         super().__init__()
         check_positive_int("num_conv_layers", num_conv_layers, "pass e.g. num_conv_layers=2.")
@@ -132,7 +174,6 @@ class FrameEncoder(nn.Module):
         check_positive_int("kernel_size", kernel_size, "pass e.g. kernel_size=3.")
         check_dropout(dropout)
         check_bool("batch_norm", batch_norm)
-        self.output_size = filters
         channels = [in_channels] + [filters] * num_conv_layers
         # padding="same" keeps H, W for every kernel size (even ones are padded asymmetrically)
         self.convs = nn.ModuleList(
@@ -141,6 +182,8 @@ class FrameEncoder(nn.Module):
         )
         self.norms = nn.ModuleList(nn.BatchNorm2d(filters) if batch_norm else nn.Identity() for _ in self.convs)
         self.dropout = nn.Dropout(dropout)
+        self.pool = SpatialPool(filters, how=spatial_pool, grid=grid)
+        self.output_size = self.pool.output_size
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for conv, norm in zip(self.convs, self.norms):
@@ -149,4 +192,4 @@ class FrameEncoder(nn.Module):
             if pool != (1, 1):
                 x = F.max_pool2d(x, pool, ceil_mode=True)  # (N, K, H', W'), H' = ceil(H / 2) when H >= 2
             x = self.dropout(x)
-        return x.mean(dim=(-2, -1))  # (N, K)
+        return self.pool(x)  # (N, K*g*g) or (N, K)
