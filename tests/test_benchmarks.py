@@ -19,6 +19,7 @@ SCRIPTS = {
     "darts_compare.py": ["--dry-run", "--cnnlstm-only"],  # Darts itself needs its own venv and the network
     "tsc_accuracy.py": ["--dry-run"],
     "cmapss_rul.py": ["--dry-run"],
+    "moving_digits.py": ["--dry-run"],
 }
 
 
