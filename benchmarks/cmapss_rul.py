@@ -78,8 +78,9 @@ def main(argv=None) -> int:
                 if (subset, model, seed, epochs, key) in done:
                     continue
                 began = time.perf_counter()
-                rul = Regressor(model=model, window=args.window, epochs=epochs, batch_size=args.batch_size, seed=seed,
-                                device="cpu", progress=False, **extra)
+                rul = Regressor(**{"model": model, "window": args.window, "epochs": epochs,
+                                   "batch_size": args.batch_size, "seed": seed, "device": "cpu", "progress": False,
+                                   **extra})
                 rul.fit(train, group="unit", target="rul")
                 seconds = time.perf_counter() - began
                 scores = rul.score(test)
