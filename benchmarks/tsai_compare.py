@@ -5,8 +5,8 @@ number of epochs on CPU (one thread), with MiniRocket (aeon) reported beside eve
 
 * tsai (a separate virtualenv, run as a subprocess by `_tsai_worker.py`; tsai is not a dependency of cnnlstm):
   `TSClassifier(X, y, splits=(train, test), arch=LSTM_FCN, tfms=[None, TSClassification()],
-  batch_tfms=TSStandardize(), bs=64, seed=seed).fit_one_cycle(epochs, lr)`, tsai's README recipe. LSTM_FCN with
-  tsai's defaults: hidden_size 100, 1 LSTM layer, rnn_dropout 0.8, conv 128/256/128 filters, kernels 7/5/3,
+  batch_tfms=TSStandardize(), bs=[64, 128], seed=seed).fit_one_cycle(epochs, lr)`, tsai's README recipe.
+  LSTM_FCN with tsai's defaults: hidden_size 100, 1 LSTM layer, rnn_dropout 0.8, conv 128/256/128 filters, kernels 7/5/3,
   dimension shuffle on (the LSTM reads the F channels as F steps of T values).
 * cnnlstm (`_cnnlstm_worker.py`, a fresh process of this interpreter, so both start equally cold):
   `Classifier(model="parallel", epochs, batch_size=64, lr, val_size, seed, device="cpu", num_conv_layers=3,
@@ -22,8 +22,10 @@ left out. Our Classifier would carve a validation part out of TRAIN (default 20%
 `--val-size 0` (the default here) trains on all of TRAIN with no validation pass, the same data as tsai.
 Timed on each side: from arrays in memory to a trained model (tsai: TSClassifier(...) + fit_one_cycle minus the
 validation passes; ours: Classifier(...).fit). The epochs alone are reported too. Order alternates per run.
-The same per-epoch work is not the same number of steps: tsai drops the last incomplete batch (drop_last=True),
-ours tops it up; both report batches per epoch.
+The same epochs are not the same number of steps: tsai drops the last incomplete batch (drop_last=True), ours
+tops it up (ItalyPowerDemand, 67 cases: 1 step of 64 against 2), so `ratio_per_step` is reported beside `ratio`.
+`--merge` re-measures some problems and keeps the others' runs of the existing results file (each problem's
+pairs still come from one run).
 
     python benchmarks/tsai_compare.py [--dry-run] [--problems GunPoint ...] [--epochs 200] [--seeds 3]
         [--threads 1] [--val-size 0] [--venv /tmp/tsai-venv] [--tsai-only] [--minirocket auto|run|saved|off]
@@ -200,6 +202,8 @@ def main(argv=None) -> int:
     parser.add_argument("--tsai-only", action="store_true", help="measure tsai alone (results/tsai_lstm_fcn.json)")
     parser.add_argument("--minirocket", choices=["auto", "run", "saved", "off"], default="auto",
                         help="auto: run it if the aeon venv exists, else read results/minirocket.json")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other problems' runs of the existing results file (re-measure a few problems)")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)
     problems, seeds = args.problems, list(range(args.seeds))
@@ -217,8 +221,23 @@ def main(argv=None) -> int:
         print(f"tsai venv {args.venv} is missing: dry run of our side only.", flush=True)
     tsai_versions = venv_versions(python) if python is not None else None
 
+    name = "tsai_lstm_fcn" if args.tsai_only else "tsai_compare"
+    kept, merged_from = [], []
+    previous = _common.RESULTS / f"{name}.json"
+    if args.merge and previous.exists() and not args.dry_run:
+        old = json.loads(previous.read_text())
+        if old["epochs"] != args.epochs or old.get("val_size") != args.val_size:
+            print(f"ERROR: --merge needs the same --epochs and --val-size as {previous.name}.", file=sys.stderr)
+            return 2
+        kept = [r for r in old["runs"] if r["problem"] not in problems]
+        merged_from = old.get("merged_from", []) + [{
+            "command_full": old["command_full"], "when": old["when"],
+            "load_average_1_5_15": old.get("load_average_1_5_15"), "problems": sorted({r["problem"] for r in kept})}]
+        wanted = {r["problem"] for r in kept} | set(problems)
+        problems = [p for p in PROBLEMS if p in wanted] + sorted(wanted - set(PROBLEMS))
+
     def save(runs: list[dict], rocket: dict, rocket_mode: str, complete: bool):
-        rows, summary = table(runs, problems, args.epochs, rocket)
+        rows, summary = table(kept + runs, problems, args.epochs, rocket)
         payload = {
             "complete": complete, "command_full": [sys.executable, *sys.argv], "cwd": os.getcwd(),
             "threads": args.threads, "load_average_1_5_15": {"start": load_start, "end": list(os.getloadavg())},
@@ -229,32 +248,33 @@ def main(argv=None) -> int:
                       "Classifier(...).fit with val_size); train_seconds: the epochs' training phases only",
             "tsai_venv": str(args.venv) if python is not None else None, "tsai_versions": tsai_versions,
             "tsai_install": TSAI_SPECS, "tsai_lstm_fcn_defaults": TSAI_DEFAULTS, "minirocket": rocket_mode,
-            "rows": rows, "summary": summary, "runs": runs, "install_log": install_log,
+            "rows": rows, "summary": summary, "runs": kept + runs, "merged_from": merged_from,
+            "install_log": install_log,
         }
         if not args.tsai_only:
             payload["ours_model_kwargs"] = ours_config(args)
-        name = "tsai_lstm_fcn" if args.tsai_only else "tsai_compare"
         return _common.write_json(name, payload, dry_run=args.dry_run), rows, summary
 
     runs: list[dict] = []
     failures = 0
-    for i, name in enumerate(problems):
+    measure = [p for p in problems if p not in {r["problem"] for r in kept}]
+    for i, problem in enumerate(measure):
         for seed in seeds:
             tsai_first = (i * len(seeds) + seed) % 2 == 0
             sides = ["tsai", "ours"] if tsai_first else ["ours", "tsai"]
-            record = {"problem": name, "seed": seed, "order": sides}
+            record = {"problem": problem, "seed": seed, "order": sides}
             for side in sides:
                 try:
                     if side == "tsai" and python is not None:
-                        record["tsai"] = run_tsai(python, name, seed, args, data_dir)
+                        record["tsai"] = run_tsai(python, problem, seed, args, data_dir)
                     elif side == "ours" and not args.tsai_only:
-                        record["ours"] = run_ours(name, seed, args, data_dir)
+                        record["ours"] = run_ours(problem, seed, args, data_dir)
                 except RuntimeError as error:  # one failed fit should not lose the others' hours
                     failures += 1
                     record[f"{side}_error"] = str(error)[-3000:]
                     print(f"ERROR ({side}): {error}", file=sys.stderr, flush=True)
             runs.append(record)
-            line = [f"{name} seed {seed}:"]
+            line = [f"{problem} seed {seed}:"]
             for side in ("tsai", "ours"):
                 if side in record:
                     r = record[side]
@@ -300,6 +320,10 @@ def table(runs: list[dict], problems: list[str], epochs: int, rocket: dict) -> t
                                             for r in paired)
             row["ratio_epochs"] = statistics.fmean(r["tsai"]["train_seconds"] / r["ours"]["train_seconds"]
                                                    for r in paired)
+            # per optimizer step: tsai drops the last incomplete batch, ours tops it up, so the counts differ
+            row["ratio_per_step"] = statistics.fmean(
+                (r["tsai"]["train_seconds"] / r["tsai"]["train_batches_per_epoch"])
+                / (r["ours"]["train_seconds"] / r["ours"]["train_batches_per_epoch"]) for r in paired)
         if name in rocket:
             row["minirocket_acc"], row["minirocket_acc_std"] = rocket[name]["accuracy"], rocket[name]["accuracy_std"]
             row["minirocket_s"] = rocket[name]["fit_seconds"]
