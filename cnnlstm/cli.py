@@ -348,11 +348,8 @@ def _train_sequences(task, data_path, dataset, data_dir, test_path, model, out, 
     else:
         if isinstance(test_data, pd.DataFrame) and estimator.mode_ == "units":
             result["test"] = estimator.score(test_data, target=target)
-            units = estimator.predict(test_data)
-            truth = test_data.sort_values([group] + ([estimator.time_col_] if estimator.time_col_ else [])) \
-                .groupby(group, sort=True)[target].last()
-            plots.save_figure(plots.plot_rul(units[group], truth.loc[units[group]].to_numpy(), units["prediction"]),
-                              out / "rul.png")
+            units = estimator.last_cycle(test_data, target=target)
+            plots.save_figure(plots.plot_rul(units[group], units["true"], units["prediction"]), out / "rul.png")
         else:
             X_test, y_test = test_data
             result["test"] = estimator.score(X_test, y_test, group=group)
@@ -370,6 +367,8 @@ def _train_sequences(task, data_path, dataset, data_dir, test_path, model, out, 
 def _dry_run_sequences(estimator, X, y, fit_kwargs, test_data, out):
     """Fit one epoch on a handful of training sequences (a few per class, or six units): checks data, labels,
     model and settings end to end, and writes nothing."""
+    from .estimators import Classifier
+
     group = fit_kwargs.get("group")
     if isinstance(X, pd.DataFrame) and group:
         units = X[group].drop_duplicates().iloc[:6]
@@ -380,7 +379,7 @@ def _dry_run_sequences(estimator, X, y, fit_kwargs, test_data, out):
         data = as_sequences(X)
         labels = np.asarray(y)
         keep = np.concatenate([np.flatnonzero(labels == c)[:3] for c in np.unique(labels)]) \
-            if hasattr(estimator, "class_weight") else np.arange(min(8, len(data)))
+            if isinstance(estimator, Classifier) else np.arange(min(8, len(data)))
         small_X, small_y, count = data.subset(keep), labels[keep], f"{len(keep)} sequences"
     estimator.progress = False
     estimator.fit(small_X, small_y, **fit_kwargs)

@@ -246,6 +246,9 @@ def test_rul_protocol_on_fd001(fd001, tmp_path):
     assert set(scores) == {"rmse", "mae", "r2", "rmse_capped", "score"} and scores["rmse"] > 0
     predictions = rul.predict(test)
     assert predictions["unit"].tolist() == list(range(1, 9))
+    last = rul.last_cycle(test)  # the true RUL at each engine's last cycle, beside the same predictions
+    assert last["true"].tolist() == test.sort_values("cycle").groupby("unit")["rul"].last().tolist()
+    np.testing.assert_allclose(last["prediction"], predictions["prediction"])
     trajectory = rul.predict(test, every_window=True)
     assert len(trajectory) == sum(max(1, n - 29) for n in test.groupby("unit").size())
     rul.save(tmp_path / "rul")

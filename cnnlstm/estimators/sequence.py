@@ -176,6 +176,12 @@ class _SequenceEstimator:
             )
         return int(data.X.shape[1])
 
+    def _fit_common(self, data: SequenceSet, train: np.ndarray) -> None:
+        """What fitting on whole sequences learns besides the network: their shape, window and channel scaler."""
+        self.feature_shape_ = list(data.feature_shape)
+        self.window_ = self._window_for(data)
+        self.scaler_ = ChannelScaler().fit(data.subset(train)) if self.scale else None
+
     def _outputs(self, data: SequenceSet) -> np.ndarray:
         if self.window_ is not None and (data.X.shape[1] != self.window_ or not data.equal_length):
             raise ValueError(
@@ -324,11 +330,6 @@ class Classifier(_SequenceEstimator):
         self._train(shape, gather, train, val, loss_fn, device)
         return self
 
-    def _fit_common(self, data: SequenceSet, train: np.ndarray) -> None:
-        self.feature_shape_ = list(data.feature_shape)
-        self.window_ = self._window_for(data)
-        self.scaler_ = ChannelScaler().fit(data.subset(train)) if self.scale else None
-
     def _class_weights(self, train_codes: np.ndarray, device) -> torch.Tensor | None:
         if self.class_weight is None:
             return None
@@ -467,9 +468,7 @@ class Regressor(_SequenceEstimator):
         num_val = min(len(data) - 1, int(round(val_size * len(data))))
         val, train = np.sort(order[:num_val]), np.sort(order[num_val:])
         self.mode_, self.group_ = "sequences", group
-        self.feature_shape_ = list(data.feature_shape)
-        self.window_ = self._window_for(data)
-        self.scaler_ = ChannelScaler().fit(data.subset(train)) if self.scale else None
+        self._fit_common(data, train)
         self.target_mean_, self.target_std_ = self._target_scale(values[train])
         self.output_shape_ = list(values.shape[1:])
         scaled = self.scaler_.transform(data) if self.scaler_ is not None else data
@@ -615,14 +614,22 @@ class Regressor(_SequenceEstimator):
             return pd.DataFrame(table)
         return self._unscale(self._outputs(self._sequences(X, group=group)))
 
+    def last_cycle(self, data, *, target: str | None = None) -> pd.DataFrame:
+        """Units' rows: one row per unit with its true target and the prediction at its last row (what `score`
+        compares and what a RUL plot shows)."""
+        self._check_fitted()
+        if self.mode_ != "units":
+            raise ValueError("`last_cycle` needs a model fitted on units' rows (fit(frame, group=..., target=...)).")
+        series, ends, predicted = self._unit_predictions(data, target=target or self.target_, every_window=False)
+        return pd.DataFrame({self.group_: series.units, "true": series.target[ends], "prediction": predicted})
+
     def score(self, X, y=None, *, target: str | None = None, group: str | None = None) -> dict[str, float]:
         """RMSE, MAE and R²; for units, at each unit's last row (plus, for RUL, `rmse_capped` against the true
         RUL capped at rul_cap, and the PHM08 `score`, both against the last-cycle targets of `X[target]`)."""
         self._check_fitted()
         if self.mode_ == "units":
-            target = target or self.target_
-            series, ends, predicted = self._unit_predictions(X, target=target, every_window=False)
-            truth = series.target[ends]
+            table = self.last_cycle(X, target=target)
+            truth, predicted = table["true"].to_numpy(), table["prediction"].to_numpy()
             metrics = regression_metrics(truth, predicted)
             if self.protocol_ == "rul":
                 metrics["rmse_capped"] = regression_metrics(piecewise_linear_rul(truth, self.rul_cap), predicted)["rmse"]
