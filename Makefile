@@ -9,12 +9,14 @@ TORCH ?= torch==2.13.0
 # Tests and benchmarks read the real datasets from a local mirror laid out like ../shared/data.
 export CNNLSTM_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: setup demo test clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup browser demo test clean
 
 $(BIN)/cnnlstm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q "$(TORCH)"
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev,baselines]"
 	touch $@
 
 setup: $(BIN)/cnnlstm
@@ -22,7 +24,12 @@ setup: $(BIN)/cnnlstm
 demo: setup
 	$(BIN)/cnnlstm --threads 1 compare --out runs/demo  # tiny models: one thread is fastest
 
-test: setup
+# The report test opens the HTML in a real browser: Debian's chromium, installed here when missing.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+		{ $(SUDO) apt-get install -y -q chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }; }
+
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 clean:

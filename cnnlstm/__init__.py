@@ -6,11 +6,12 @@
     >>> f.score(airline)["rmse"]
 """
 
+from .comparison import compare
 from .data import datasets
 from .estimators import Classifier, Forecaster, Regressor
 from .models import build_model, list_models
 
-__all__ = ["Classifier", "Forecaster", "Regressor", "build_model", "datasets", "list_models", "load"]
+__all__ = ["Classifier", "Forecaster", "Regressor", "build_model", "compare", "datasets", "list_models", "load"]
 __version__ = "0.1.0"
 
 

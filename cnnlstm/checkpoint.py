@@ -35,21 +35,21 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _clean(value):
+def json_safe(value):
     """JSON has no NaN or infinity: write them as null."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # NumPy scalars
-        return _clean(value.item())
+        return json_safe(value.item())
     return value
 
 
 def write_json(path: str | os.PathLike, obj) -> None:
-    atomic_write_text(path, json.dumps(_clean(obj), indent=2, default=str) + "\n")
+    atomic_write_text(path, json.dumps(json_safe(obj), indent=2, default=str) + "\n")
 
 
 def read_json(path: str | os.PathLike):

@@ -14,14 +14,15 @@ from rich.console import Console
 from rich.table import Table
 
 from . import checkpoint, config
-from .compare import compare as run_compare
-from .compare import resolve_data
+from .comparison import compare as run_compare
+from .comparison import resolve_data
 from .data import datasets
 from .data.io import read_table
 from .estimators import Forecaster
 from .evaluate import summary_metrics
 from .models import MODEL_DESCRIPTIONS, list_models, model_hyperparameters
 
+COMPARE_TASKS = ("auto", "forecast", "classify", "regress", "rul")
 console = Console(width=None if sys.stdout.isatty() else 160)  # pipes and CI get the whole table
 
 # ---------------------------------------------------------------------------------------------- shared options
@@ -231,7 +232,7 @@ def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_
     model = model or "cnn_lstm"
     frame, defaults = _load_data(data_path, dataset, data_dir)
     settings = _settings({**defaults, "model": model}, config_file, assignments, **options)
-    from .compare import default_window
+    from .comparison import default_window
 
     settings.setdefault("horizon", 24)
     settings.setdefault("window", default_window(settings["horizon"], settings.get("season_length")))
@@ -524,76 +525,110 @@ def datasets_command(data_dir, dry_run):
 
 @main.command()
 @_data_options
+@click.option("--task", type=click.Choice(COMPARE_TASKS), default="auto", show_default=True,
+              help="auto: from the dataset (UCR/UEA classify, C-MAPSS rul), else forecast.")
+@click.option("--test-data", "test_path", type=click.Path(dir_okay=False), default=None,
+              help="classify / regress: the test file the contenders are ranked on.")
 @click.option("--models", "model_names", default=None, metavar="A,B,...",
-              help="Models to compare (default: all), e.g. cnn,lstm,cnn_lstm.")
+              help="Neural contenders (default: every one that suits the task), e.g. cnn,lstm,parallel_attention.")
+@click.option("--baselines", "baseline_names", default=None, metavar="A,B,...|none",
+              help="Classical baselines (default: every one installed for the task), or none.")
+@click.option("--no-ensembles", "ensembles", flag_value=False, default=True,
+              help="Leave out mean(cnn,lstm) and the stacked ensemble.")
+@click.option("--seeds", type=int, default=3, show_default=True, help="Runs per contender (seeds 0..N-1).")
+@click.option("--stride", type=int, default=1, show_default=True, help="forecast: steps between test origins.")
 @_forecast_options
 @click.option("--out", type=click.Path(file_okay=False), default="runs/compare", show_default=True,
-              help="Folder for table.csv, metrics.json and the plots.")
-@click.option("--dry-run", is_flag=True, help="Check data, settings and every model; train nothing.")
+              help="Run folder: results as they finish (a rerun resumes), table.csv, comparison.json, report.html.")
+@click.option("--dry-run", is_flag=True, help="Check data, settings and every contender; train nothing, write nothing.")
 @_fail_cleanly
-def compare(data_path, dataset, data_dir, model_names, out, dry_run, config_file, assignments, **options):
-    """Train every architecture on the same split and rank them beside the naive forecasts.
+def compare(data_path, dataset, data_dir, task, test_path, model_names, baseline_names, ensembles, seeds, stride, out,
+            dry_run, config_file, assignments, **options):
+    """Train every architecture, two ensembles and the classical baselines over several seeds on one split; print
+    the ranked table (ties with the best marked) and write an HTML report.
 
-    Without --data or --dataset it runs on the airline data that ship with the package.
+    Without --data or --dataset it runs on the airline data that ship with the package. Interrupted, it resumes
+    from --out: finished results are kept.
 
     \b
     Example:
-      cnnlstm compare                                    # airline, all models
-      cnnlstm compare --dataset etth1 --models cnn_lstm,linear --horizon 24 --epochs 5
+      cnnlstm compare                                             # airline: forecasting
+      cnnlstm compare --data my.csv --target load --horizon 24
+      cnnlstm compare --dataset GunPoint --seeds 5 --out runs/gunpoint       # classification
+      cnnlstm compare --dataset cmapss-fd001 --out runs/fd001                # remaining useful life
+      cnnlstm compare --dataset etth1 --horizon 96 --window 96 --stride 24 --models cnn_lstm,linear
     """
     if not data_path and not dataset:
         dataset = "airline"
-    frame, defaults = _load_data(data_path, dataset, data_dir)
-    compare_defaults = {"epochs": 60, "patience": 15, "batch_size": 32}
-    settings = _settings({**compare_defaults, **defaults}, config_file, assignments, **options)
-    names = [m.strip() for m in model_names.split(",")] if model_names else list_models("series")
-    horizon, window = settings.pop("horizon", None), settings.pop("window", None)
-    from .compare import default_window
-
-    horizon = horizon or (settings.get("season_length") if (settings.get("season_length") or 0) > 1 else 24)
-    window = window or default_window(horizon, settings.get("season_length"))
-    out = Path(out)
+    if data_path and dataset:
+        raise click.UsageError("Pass either --data or --dataset, not both.")
+    if options.get("seed") is not None:
+        raise click.UsageError("--seed does not apply to compare: it runs seeds 0..N-1 (--seeds N).")
+    settings = _settings({}, config_file, assignments, **options)
+    targets = settings.pop("targets", None)
+    target = targets[0] if targets and len(targets) == 1 else None
+    kwargs = dict(task=task, models=_names(model_names), baselines=_names(baseline_names), ensembles=ensembles,
+                  seeds=seeds, horizon=settings.pop("horizon", None), window=settings.pop("window", None),
+                  stride=stride, data_dir=data_dir)
+    if dataset:
+        data = dataset
+    elif task in ("classify", "regress", "rul"):
+        data = _read_sequences(data_path, "--data")
+        group = settings.pop("id_col", None)
+        if isinstance(data, tuple) and data[1] is None:  # a table: labels or units in columns
+            data = data[0]
+        test = _read_sequences(test_path, "--test-data") if test_path else None
+        test = test[0] if isinstance(test, tuple) and test[1] is None else test
+        if isinstance(data, pd.DataFrame) and group is None:  # one row per sequence: the target column is the label
+            if target is None:
+                raise click.UsageError(f"--task {task} on a table needs --target COLUMN (and --id-col for units).")
+            data = (data.drop(columns=[target]), data[target])
+            test = (test.drop(columns=[target]), test[target]) if isinstance(test, pd.DataFrame) else test
+        kwargs.update(test_data=test, group=group, target=target)
+    else:
+        data = read_table(data_path, what="--data")
+        if targets:
+            settings["targets"] = targets
     if dry_run:
-        for name in names:
-            _dry_run_forecaster(frame, {**settings, "model": name, "window": window, "horizon": horizon}, out / name)
-        return
-    _seed_globally(settings.get("seed", 0))
-    progress = _ModelProgress(len(names))
-    with progress:
-        result = run_compare(frame, models=names, horizon=horizon, window=window, on_model=progress.start, **settings)
-    out.mkdir(parents=True, exist_ok=True)
-    checkpoint.atomic_write_text(out / "table.csv", result.table.to_csv())
-    checkpoint.write_json(out / "metrics.json", {"settings": result.settings,
-                                                  "table": result.table.to_dict(orient="index")})
-    first = next(iter(result.estimators.values()))
-    merged = next(iter(result.backtests.values()))
-    for name, backtest in result.backtests.items():
-        merged.forecasts[name] = backtest.forecasts[name]
-    merged.forecasts = {k: merged.forecasts[k] for k in [*result.backtests, "naive", "seasonal_naive"]}
-    _write_plots(out, result.histories, merged, frame, first)
-    console.print(_metrics_table(result.table, f"Test backtest: {dataset or data_path}, window {window}, horizon "
-                                               f"{horizon}, {result.settings['windows']} origins (ranked by RMSE)"))
+        return _dry_run_compare(data, kwargs, settings, out)
+    result = run_compare(data, out=out, **kwargs, **settings)
+    _print_comparison(result)
+
+
+
+def _names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [] if text.strip().lower() == "none" else [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _print_comparison(result) -> None:
+    payload, table = result.payload, result.table
+    shown = Table(title=f"{payload['title']}: test part, ranked by {payload['metric']} "
+                        f"({'higher' if payload['higher_is_better'] else 'lower'} is better)")
+    for column in payload["columns"]:
+        shown.add_column(column, justify="left" if column in ("contender", "kind", "verdict") else "right",
+                         no_wrap=column in ("contender", "verdict"))
+    for row in payload["table"]:
+        shown.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in payload["columns"]])
+    console.print(shown)
+    console.print(payload["significance"])
+    for note in payload.get("notes", []):
+        console.print(f"note: {note}")
     import torch
 
-    console.print(f"torch threads: {torch.get_num_threads()}; device: {first.device_}")
-    console.print(f"Plots and tables in {out}/ (forecast.png, learning_curve.png, table.csv, metrics.json)")
+    console.print(f"torch threads: {torch.get_num_threads()}")
+    if result.folder is not None:
+        console.print(f"Table, results and report in {result.folder}/ (table.csv, comparison.json, report.html)")
 
 
-class _ModelProgress:
-    """One line per model while a comparison runs (quiet when not on a terminal)."""
-
-    def __init__(self, count: int):
-        self.count = count
-
-    def __enter__(self):
-        return self
-
-    def start(self, name: str, index: int, count: int):
-        if sys.stderr.isatty():
-            console.print(f"[{index + 1}/{count}] training {name} ...")
-
-    def __exit__(self, *exc):
-        return False
+def _dry_run_compare(data, kwargs, settings, out) -> None:
+    """One epoch of every neural contender on a small slice (forecasting: one batch of windows), the baselines
+    checked for their library; nothing is written."""
+    plan = run_compare(data, out=None, report=False, dry_run=True, **kwargs, **settings).payload["plan"]
+    for line in plan:
+        console.print(line)
+    console.print(f"  would write {out}; nothing was written.")
 
 
 if __name__ == "__main__":  # pragma: no cover

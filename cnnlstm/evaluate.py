@@ -72,6 +72,10 @@ class Backtest:
         actual: (N, H, T). forecasts: name -> (N, H, T), the model first, then the baselines.
         scaled_actual, scaled_forecasts: the same on the scaled data.
         metrics: one row per forecaster: metrics on the original scale, then scaled_mse and scaled_mae.
+        series_index: (N,) position of each origin's series in the estimator's series list.
+        positions: (N,) row of the first forecast step within its series (the history is the rows before it).
+        offset, scale: (N, 1, T) the scaler's affine map per origin: scaled = (original - offset) / scale.
+        mase_scale: (N, 1, T) MASE's denominator per origin.
     """
 
     series: np.ndarray
@@ -82,6 +86,17 @@ class Backtest:
     scaled_actual: np.ndarray
     scaled_forecasts: dict[str, np.ndarray]
     metrics: pd.DataFrame = field(default_factory=pd.DataFrame)
+    series_index: np.ndarray | None = None
+    positions: np.ndarray | None = None
+    offset: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    mase_scale: np.ndarray | None = None
+
+    def score(self, forecasts: dict[str, np.ndarray]) -> pd.DataFrame:
+        """Metrics of other original-scale forecasts (N, H, T) of these origins, one row each, computed exactly as
+        the model's (how `compare` scores classical baselines and ensembles on the same origins)."""
+        scaled = {name: (np.asarray(f, np.float64) - self.offset) / self.scale for name, f in forecasts.items()}
+        return score_forecasts(self.actual, forecasts, self.scaled_actual, scaled, self.mase_scale)
 
 
 def score_forecasts(actual, forecasts, scaled_actual, scaled_forecasts, mase_scale) -> pd.DataFrame:

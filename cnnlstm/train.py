@@ -83,7 +83,9 @@ class TrainConfig:
     device: str = "auto"  # "auto" picks cuda, then mps, then cpu
     amp: bool = True  # bf16 autocast on CUDA (ignored elsewhere)
     seed: int = 0
-    progress: bool | None = None  # None: a progress bar on an interactive terminal, quiet in CI and in pipes
+    # None: a progress bar on an interactive terminal, quiet in CI and in pipes; a callable gets each epoch's
+    # record instead (how `compare` drives its one display for the whole comparison)
+    progress: bool | None | Callable[[dict], None] = None
     eval_batch_size: int = 1024
     cuda_graph: bool = False  # capture the whole training step in a CUDA graph (CUDA only; static shapes)
     max_steps_per_epoch: int | None = None  # cap for very large data: each epoch then sees a random subset
@@ -118,7 +120,9 @@ def resolve_device(name: str = "auto") -> torch.device:
     return device
 
 
-def show_progress(setting: bool | None) -> bool:
+def show_progress(setting) -> bool:
+    if callable(setting):
+        return False
     if setting is not None:
         return setting
     return sys.stderr.isatty() and not os.environ.get("CI")
@@ -260,6 +264,8 @@ def fit(
             record["seconds"] = time.perf_counter() - began
             history.append(record)
             progress.update(record)
+            if callable(config.progress):
+                config.progress({**record, "epochs": config.epochs})
 
             if not math.isfinite(record["train_loss"]):
                 raise FloatingPointError(

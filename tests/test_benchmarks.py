@@ -20,6 +20,7 @@ SCRIPTS = {
     "tsc_accuracy.py": ["--dry-run"],
     "cmapss_rul.py": ["--dry-run"],
     "moving_digits.py": ["--dry-run"],
+    "compare_suite.py": ["--dry-run"],
     # our side only: tsai lives in its own venv, absent in CI (a missing path keeps this test the same everywhere)
     "tsai_compare.py": ["--dry-run", "--venv", "/nonexistent/tsai-venv"],
 }

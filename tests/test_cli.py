@@ -92,12 +92,24 @@ def test_train_reports_branch_weights_of_a_weighted_parallel_model(tmp_path):
 
 def test_compare_ranks_models_beside_baselines(tmp_path):
     out = tmp_path / "c"
-    result = run("compare", "--models", "linear,cnn", "--epochs", "2", "--set", "filters=8", "--out", out)
-    table = pd.read_csv(out / "table.csv", index_col="model")
-    assert set(table.index) == {"linear", "cnn", "naive", "seasonal_naive"}
-    assert table["rank"].tolist() == [1, 2, 3, 4] and table["rmse"].is_monotonic_increasing
-    assert (out / "forecast.png").stat().st_size > 10_000
-    assert "seasonal_naive" in result.output
+    result = run("compare", "--models", "linear,cnn", "--baselines", "naive,seasonal_naive", "--seeds", "2",
+                 "--epochs", "2", "--set", "filters=8", "--out", out)
+    table = pd.read_csv(out / "table.csv", index_col="contender")
+    assert set(table.index) == {"linear", "cnn", "stacked", "naive", "seasonal_naive"}
+    assert table["rank"].tolist() == [1, 2, 3, 4, 5] and table["rmse"].is_monotonic_increasing
+    assert (out / "report.html").exists() and (out / "comparison.json").exists()
+    assert "seasonal_naive" in result.output and "Diebold-Mariano" in result.output
+    again = run("compare", "--models", "linear,cnn", "--baselines", "naive,seasonal_naive", "--seeds", "2",
+                "--epochs", "2", "--set", "filters=8", "--out", out)  # everything is reused from the run folder
+    assert pd.read_csv(out / "table.csv", index_col="contender")["rmse"].equals(table["rmse"])
+    assert "stacked" in again.output
+
+
+def test_compare_refuses_seed_and_contradictory_tasks(tmp_path):
+    result = run("compare", "--seed", "3", "--out", tmp_path, ok=False)
+    assert result.exit_code != 0 and "--seeds N" in result.output
+    result = run("compare", "--dataset", "GunPoint", "--task", "forecast", "--out", tmp_path, ok=False)
+    assert result.exit_code != 0 and "is a classify dataset" in result.output
 
 
 def test_config_file_and_overrides(tmp_path):

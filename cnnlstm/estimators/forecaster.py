@@ -314,12 +314,26 @@ class Forecaster:
                              self.season_length_)
         # the first forecast step of each window: datetime64 (or integer positions without timestamps)
         origins = np.concatenate([np.asarray(t) for t in series.timestamps])[rows + self.window]
+        fitted = index[series_of_window]  # the scaler's row of each origin's series
         result = Backtest(series=np.array(series.series_ids)[series_of_window], origins=origins,
                           targets=list(self.spec_.targets), actual=actual, forecasts=forecasts,
-                          scaled_actual=scaled_actual, scaled_forecasts=scaled_forecasts)
-        result.metrics = score_forecasts(actual, forecasts, scaled_actual, scaled_forecasts,
-                                         scales[series_of_window][:, None, :])
+                          scaled_actual=scaled_actual, scaled_forecasts=scaled_forecasts,
+                          series_index=series_of_window, positions=rows + self.window - series.starts[series_of_window],
+                          offset=self.scaler_.offset_[fitted, None, targets], scale=self.scaler_.scale_[fitted, None, targets],
+                          mase_scale=scales[series_of_window][:, None, :])
+        result.metrics = score_forecasts(actual, forecasts, scaled_actual, scaled_forecasts, result.mase_scale)
         return result
+
+    def target_history(self, data) -> tuple[list[np.ndarray], list[int]]:
+        """The original-scale targets of each series of `data` ((n_s, T) each, in the order of `backtest`'s
+        series_index) and the rows of each in the training part: what a classical model is fitted on."""
+        self._check_fitted()
+        series = self._prepare(data)
+        split = check_split(self.split)
+        history = [series.values[s : s + n, : self.num_targets_].astype(np.float64)
+                   for s, n in zip(series.starts, series.lengths)]
+        train_ends = [split_bounds(int(n), split, t).train_end for n, t in zip(series.lengths, series.timestamps)]
+        return history, train_ends
 
     def score(self, data, *, stride: int = 1) -> dict[str, float]:
         """Metrics of a rolling backtest over the test part of `data`: original-scale mse, rmse, mae, mape, smape,

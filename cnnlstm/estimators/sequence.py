@@ -239,6 +239,15 @@ class _SequenceEstimator:
         return estimator
 
 
+def rul_metrics(truth, predicted, rul_cap: float) -> dict[str, float]:
+    """RMSE, MAE and R² against the true remaining life, `rmse_capped` against it capped at `rul_cap` (what the
+    piecewise-linear target can reach), and the PHM08 `score` (late predictions cost more)."""
+    metrics = regression_metrics(truth, predicted)
+    metrics["rmse_capped"] = regression_metrics(piecewise_linear_rul(np.asarray(truth), rul_cap), predicted)["rmse"]
+    metrics["score"] = phm08_score(truth, predicted)
+    return metrics
+
+
 def _labels_from(X, y, target: str | None, group: str | None):
     """Split a DataFrame holding its labels in column `target` into (X, y); pass arrays through."""
     if target is None:
@@ -318,6 +327,7 @@ class Classifier(_SequenceEstimator):
             )
         codes = np.searchsorted(self.classes_, labels)
         train, val = stratified_split(codes, _check_fraction("val_size", self.val_size), self.seed)
+        self.validation_indices_ = val  # the sequences of X that picked the epoch (same for every model per seed)
         device = resolve_device(self.device)
         self._fit_common(data, train)
         weights = self._class_weights(codes[train], device)
@@ -467,6 +477,7 @@ class Regressor(_SequenceEstimator):
         order = rng.permutation(len(data))
         num_val = min(len(data) - 1, int(round(val_size * len(data))))
         val, train = np.sort(order[:num_val]), np.sort(order[num_val:])
+        self.validation_indices_ = val
         self.mode_, self.group_ = "sequences", group
         self._fit_common(data, train)
         self.target_mean_, self.target_std_ = self._target_scale(values[train])
@@ -524,6 +535,7 @@ class Regressor(_SequenceEstimator):
         rng = np.random.default_rng(self.seed)
         val_units = rng.permutation(units)[: min(len(units) - 1, int(round(val_size * len(units))))]
         train_frame = frame[~frame[group].isin(val_units)]
+        self.validation_units_ = np.sort(val_units)  # the units that picked the epoch (same for every model per seed)
         if protocol == "rul":
             from ..data.cmapss import constant_columns
 
@@ -614,6 +626,32 @@ class Regressor(_SequenceEstimator):
             return pd.DataFrame(table)
         return self._unscale(self._outputs(self._sequences(X, group=group)))
 
+    def windows(self, data, *, target: str | None = None, every_window: bool = True) -> dict[str, np.ndarray]:
+        """Units' rows as the network sees them: scaled windows for other models (the baselines of `compare`).
+
+        Returns:
+            A dict: "X" (N, window, F) float32, end-padded where a unit is shorter than the window; "lengths" (N,);
+            "units" (N,); "y" (N,) the target at each window's end (capped under the RUL protocol) when
+            `target` names a column of `data`. Every window, or each unit's last with `every_window=False`.
+        """
+        self._check_fitted()
+        if self.mode_ != "units":
+            raise ValueError("`windows` needs a model fitted on units' rows (fit(frame, group=..., target=...)).")
+        series = self._grouped(data, target=target)
+        rows = series.window_rows(self.window) if every_window else series.last_rows(self.window)
+        gather = GroupWindowGather(torch.as_tensor(series.values), torch.as_tensor(series.unit_end), None,
+                                   window=self.window, masked=True)
+        x, lengths = gather.inputs(torch.as_tensor(rows))
+        ends = rows + series.lengths(rows, self.window) - 1
+        steps = np.arange(self.window)
+        x = torch.where(torch.as_tensor(steps[None, :, None] < lengths.numpy()[:, None, None]), x, 0.0)
+        unit_of_row = np.repeat(series.units, series.ends - series.starts)
+        result = {"X": x.numpy().astype(np.float32), "lengths": lengths.numpy(), "units": unit_of_row[ends]}
+        if target is not None:
+            truth = series.target[ends]
+            result["y"] = piecewise_linear_rul(truth, self.rul_cap) if self.protocol_ == "rul" else truth
+        return result
+
     def last_cycle(self, data, *, target: str | None = None) -> pd.DataFrame:
         """Units' rows: one row per unit with its true target and the prediction at its last row (what `score`
         compares and what a RUL plot shows)."""
@@ -630,11 +668,8 @@ class Regressor(_SequenceEstimator):
         if self.mode_ == "units":
             table = self.last_cycle(X, target=target)
             truth, predicted = table["true"].to_numpy(), table["prediction"].to_numpy()
-            metrics = regression_metrics(truth, predicted)
-            if self.protocol_ == "rul":
-                metrics["rmse_capped"] = regression_metrics(piecewise_linear_rul(truth, self.rul_cap), predicted)["rmse"]
-                metrics["score"] = phm08_score(truth, predicted)
-            return metrics
+            return rul_metrics(truth, predicted, self.rul_cap) if self.protocol_ == "rul" \
+                else regression_metrics(truth, predicted)
         values = self._check_targets(y, len(as_sequences(X, group=group)))
         return regression_metrics(values, self.predict(X, group=group))
 

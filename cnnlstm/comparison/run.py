@@ -1,0 +1,462 @@
+"""`compare`: every suitable architecture, ensemble and classical baseline on one dataset, over several seeds.
+
+The loop is plain: for each contender and seed, reuse the stored result or train and store it (atomically), one
+progress display over the whole comparison. Then ensembles are formed from the stored predictions, everything is
+scored on the test part, ranked, tested against the best (ties marked), and written as a table and a report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._errors import did_you_mean
+from ..data import datasets
+from ..models import model_hyperparameters
+from ..significance import diebold_mariano, paired_test, verdicts
+from ..train import show_progress
+from .ensembles import combine, stack_weights
+from .forecast import ForecastProblem
+from .sequences import ClassifyProblem, RegressProblem
+from .store import RunStore
+
+# Contender name -> (registry model, its fixed arguments). The three merges of `parallel` are three contenders.
+NEURAL = {
+    "cnn": ("cnn", {}), "lstm": ("lstm", {}), "cnn_lstm": ("cnn_lstm", {}), "lstm_cnn": ("lstm_cnn", {}),
+    "parallel": ("parallel", {"merge": "concat"}), "parallel_weighted": ("parallel", {"merge": "weighted"}),
+    "parallel_attention": ("parallel", {"merge": "attention"}), "linear": ("linear", {}),
+    "lrcn": ("lrcn", {}), "conv_lstm": ("conv_lstm", {}),
+}
+MEAN_ENSEMBLE, STACKED = "mean(cnn,lstm)", "stacked"
+TASKS = ("auto", "forecast", "classify", "regress", "rul")
+# Training defaults of a comparison, per task: enough epochs for early stopping to choose
+DEFAULTS = {"forecast": {"epochs": 60, "patience": 15, "batch_size": 32}, "classify": {"epochs": 100},
+            "regress": {"epochs": 30}, "rul": {"epochs": 30}}
+
+
+@dataclass
+class Comparison:
+    """The outcome of `compare`.
+
+    Attributes:
+        table: one row per contender, best first: rank, kind, each metric's mean and std over seeds, times,
+            parameters, the p-value against the best and the verdict ("best", "tie", "worse").
+        payload: everything the HTML report shows (JSON-able).
+        runs: contender -> the stored (record, arrays) of each seed.
+        folder: the run folder (None when nothing was written).
+    """
+
+    table: pd.DataFrame
+    payload: dict = field(default_factory=dict)
+    runs: dict = field(default_factory=dict)
+    folder: Path | None = None
+
+
+def compare(data="airline", *, task: str = "auto", test_data=None, models: list[str] | None = None,
+            baselines: list[str] | None = None, ensembles: bool = True, seeds: int = 3, horizon: int | None = None,
+            window: int | None = None, stride: int = 1, group: str | None = None, target: str | None = None,
+            out=None, data_dir=None, progress: bool | None = None, report: bool = True, dry_run: bool = False,
+            **settings) -> Comparison:
+    """Train every suitable architecture over `seeds` seeds on one split, beside ensembles and classical
+    baselines; rank them on the test part, say which differences are significant, and write a report.
+
+    Args:
+        data: a dataset name (`cnnlstm datasets`: airline, etth1, GunPoint, cmapss-fd001, ...), a DataFrame, an
+            array or a path. For classification and regression without a dataset name: (X, y) with `test_data`.
+        task: "auto" (from the dataset, else forecast), "forecast", "classify", "regress" or "rul".
+        test_data: the test part for classification and regression ((X, y), a frame of units, a path).
+        models: neural contenders (registry names, plus parallel_weighted and parallel_attention); None takes
+            every model that suits the task.
+        baselines: classical baselines; None takes every one for the task whose library is installed.
+        ensembles: add mean(cnn,lstm) and the stacked ensemble (weights fitted on validation predictions only).
+        seeds: runs per contender (seeds 0 .. seeds-1); deterministic baselines run once.
+        horizon, window, stride: forecasting: None picks a season of horizon and two of history.
+        group, target: units' rows for regression (C-MAPSS: unit and rul, set automatically for its names).
+        out: the run folder: results are stored as they finish and a rerun resumes; None keeps them in memory.
+        progress: one display for the whole comparison; None shows it on a terminal only.
+        report: write `report.html` in `out`.
+        dry_run: check the data, the settings and every contender (one epoch of each on a small slice, the
+            baselines' libraries looked up), train nothing else and write nothing; the plan is in payload["plan"].
+        **settings: estimator settings shared by every contender (epochs, batch_size, lr, split, targets, ...)
+            and model hyperparameters, each given to the models that accept it.
+
+    Example:
+        >>> result = compare("airline", models=["cnn", "lstm"], seeds=2, epochs=5)    # doctest: +SKIP
+        >>> result.table[["rank", "rmse", "verdict"]]
+    """
+    seeds = _positive("seeds", seeds)
+    problem, name = _problem(data, task, test_data, horizon, window, stride, group, target, data_dir, settings)
+    models = _check_models(models, problem)
+    settings = {**DEFAULTS[problem.task], **problem.settings}
+    shared, per_model = _split_hyperparameters(settings, models, problem)
+    problem.settings = shared
+    chosen, notes = _check_baselines(baselines, problem)
+
+    if dry_run:
+        plan = [f"dry run: task {problem.task}, data {name}, {seeds} seed(s), contenders {', '.join(models)}"]
+        for model in models:
+            plan.append("  " + problem.check(model, NEURAL[model][0], {**NEURAL[model][1], **per_model[model]}))
+        plan.append(f"  baselines: {', '.join(chosen) or 'none'}" + "".join(f"; {n}" for n in notes))
+        return Comparison(table=pd.DataFrame(), payload={"plan": plan})
+    store = RunStore(out)
+    store.check_settings({**problem.fingerprint(), "data": _fingerprint(data, test_data), **shared,
+                          "hyperparameters": per_model})
+    reference = store.get("reference", None)
+    if reference is not None:
+        problem.load_reference(reference[1])
+    jobs = [(m, s) for m in models for s in range(seeds)]
+    jobs += [(b, None if problem.deterministic(b) else s) for b in chosen
+             for s in (range(1) if problem.deterministic(b) else range(seeds))]
+    runs: dict[str, list] = {}
+    with _Display(len(jobs), enabled=show_progress(progress)) as display:
+        for contender, seed in jobs:
+            found = store.get(contender, seed)
+            if found is None:
+                display.start(contender, seed, seeds)
+                if contender in NEURAL:
+                    model, fixed = NEURAL[contender]
+                    record, arrays = problem.run_neural(model, {**fixed, **per_model[contender]}, seed, display.epoch)
+                    if reference is None and problem.reference is not None:
+                        store.put("reference", None, {}, problem.reference)
+                        reference = ({}, problem.reference)
+                else:
+                    record, arrays = problem.run_baseline(contender, seed)
+                record.update(contender=contender, seed=seed, kind="neural" if contender in NEURAL else "baseline",
+                              metrics=problem.score(arrays["test"]))
+                store.put(contender, seed, record, arrays)
+                found = (record, arrays)
+            display.finish()
+            runs.setdefault(contender, []).append(found)
+
+    if ensembles:
+        runs.update(_ensembles(runs, models, problem, seeds))
+    table = _table(runs, problem)
+    payload = _payload(table, runs, problem, name, {**shared, "seeds": seeds, **_forecast_settings(problem)}, notes)
+    folder = Path(out) if out is not None else None
+    if folder is not None:
+        from .. import checkpoint
+
+        checkpoint.atomic_write_text(folder / "table.csv", table.to_csv())
+        checkpoint.write_json(folder / "comparison.json", payload)
+        if report:
+            from ..report import write_report
+
+            write_report(payload, folder / "report.html")
+    return Comparison(table=table, payload=payload, runs=runs, folder=folder)
+
+
+# ---------------------------------------------------------------------- inputs
+def _positive(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
+    return int(value)
+
+
+def default_window(horizon: int, season: int | None) -> int:
+    """Two seasons of history where there is a season, else four horizons."""
+    return 2 * season if season and season > 1 else 4 * horizon
+
+
+def resolve_data(data, *, data_dir=None) -> tuple[pd.DataFrame | object, dict]:
+    """A forecasting dataset name becomes its frame and its customary settings (targets, split, season)."""
+    if isinstance(data, str) and data.lower() in datasets.DATASETS:
+        info = datasets.info(data)
+        settings = {"split": info.split, "season_length": info.season_length, "time_col": info.time_col}
+        if info.targets is not None:
+            settings["targets"] = list(info.targets)
+        return datasets.load(data, data_dir=data_dir), settings
+    if isinstance(data, str) and not os.path.exists(data):
+        raise ValueError(
+            f"`data` must be a dataset name ({', '.join(datasets.list_datasets())}) or a path to a file. "
+            f"Received: data={data!r}.{did_you_mean(data, datasets.list_datasets())}"
+        )
+    return data, {}
+
+
+def _archive(data) -> object | None:
+    from ..data.archives import archive_info, list_archives
+
+    if isinstance(data, str) and data.lower() in {k.lower() for k in list_archives()}:
+        return archive_info(data)
+    return None
+
+
+def _problem(data, task, test_data, horizon, window, stride, group, target, data_dir, settings):
+    if task not in TASKS:
+        from .._errors import unknown_name
+
+        raise unknown_name("task", task, TASKS)
+    archive = _archive(data)
+    name = data if isinstance(data, str) else type(data).__name__
+    if archive is not None:
+        kind = "rul" if archive.archive == "CMAPSS" else "classify"
+        if task not in ("auto", kind) and not (kind == "rul" and task == "regress"):
+            raise ValueError(f"`data` {data!r} is a {kind} dataset. Received: task={task!r}. Fix: task={kind!r}.")
+        task = kind if task == "auto" else task
+        if test_data is not None:
+            raise ValueError(f"`test_data` must be None with a dataset name: {data!r} has its own test split.")
+        train, test_data = (datasets.load(data, split=s, data_dir=data_dir) for s in ("train", "test"))
+        data = train
+        if kind == "rul":
+            group, target = group or "unit", target or "rul"
+            settings.setdefault("protocol", "rul" if task == "rul" else "plain")
+    task = "forecast" if task == "auto" else task
+    if task == "forecast":
+        if test_data is not None or group is not None:
+            raise ValueError("`test_data` and `group` are for classification and regression. Received them with "
+                             "task='forecast' (the test part is the end of each series, as `split` sets it).")
+        frame, defaults = resolve_data(data, data_dir=data_dir)
+        settings = {**defaults, **settings}
+        if target is not None:
+            settings["targets"] = [target]
+        season = settings.get("season_length")
+        horizon = _positive("horizon", horizon or (season if season and season > 1 else 24))
+        window = _positive("window", window or default_window(horizon, season))
+        return ForecastProblem(frame, name=name, window=window, horizon=horizon, stride=_positive("stride", stride),
+                               settings=settings), name
+    if test_data is None:
+        raise ValueError(f"`test_data` is needed for task={task!r}: the test part the contenders are ranked on. "
+                         "Fix: pass test_data=(X_test, y_test) or a test file, or a dataset name as data.")
+    if task == "classify":
+        return ClassifyProblem(data, test_data, name=name, settings=settings), name
+    if task == "rul":
+        group, target = group or "unit", target or "rul"
+        settings.setdefault("protocol", "rul")
+    return RegressProblem(data, test_data, name=name, settings=settings, group=group, target=target), name
+
+
+def _check_models(models, problem) -> list[str]:
+    suitable = problem.default_models()
+    if models is None:
+        return suitable
+    models = list(models)
+    if not models:
+        raise ValueError("`models` must name at least one neural contender. Received: an empty list.")
+    for model in models:
+        if model not in NEURAL:
+            from .._errors import unknown_name
+
+            raise unknown_name("models", model, list(NEURAL))
+        if model not in suitable:
+            raise ValueError(f"`models` holds {model!r}, which does not suit task {problem.task!r} on this data. "
+                             f"Suitable: {', '.join(suitable)}.")
+    return models
+
+
+def _check_baselines(baselines, problem) -> tuple[list[str], list[str]]:
+    """The baselines to run, and notes on those left out because their library is missing."""
+    available = problem.baselines()
+    if baselines is not None:
+        for name in baselines:
+            if name not in available:
+                from .._errors import unknown_name
+
+                raise unknown_name("baselines", name, available)
+            missing = problem.missing_dependency(name)
+            if missing:
+                raise ValueError(f"`baselines` holds {name!r}, but {missing}")
+        return list(baselines), []
+    notes = [f"{name} left out: {problem.missing_dependency(name)}" for name in available
+             if problem.missing_dependency(name)]
+    return [name for name in available if not problem.missing_dependency(name)], notes
+
+
+def _split_hyperparameters(settings: dict, models: list[str], problem) -> tuple[dict, dict[str, dict]]:
+    """Estimator settings shared by all, and per contender the model hyperparameters it accepts."""
+    import inspect
+
+    from ..estimators import Classifier, Forecaster, Regressor
+
+    estimator = {"forecast": Forecaster, "classify": Classifier}.get(problem.task, Regressor)
+    accepted = {m: model_hyperparameters(NEURAL[m][0]) for m in models}
+    own = set(inspect.signature(estimator).parameters) - {"model", "seed", "progress"}
+    shared = {k: v for k, v in settings.items() if k in own}
+    extra = {k: v for k, v in settings.items() if k not in own}
+    known = set().union(*accepted.values())
+    for key in extra:
+        if key not in known:
+            raise ValueError(
+                f"{key!r} is neither a {estimator.__name__} setting nor a hyperparameter of the compared models "
+                f"{models}.{did_you_mean(key, sorted(known | own))} Fix: see `cnnlstm models` for hyperparameters."
+            )
+    return shared, {m: {k: v for k, v in extra.items() if k in accepted[m]} for m in models}
+
+
+def _fingerprint(data, test_data) -> str:
+    """What the results depend on in the data: its name, or a hash of its values."""
+    def digest(value) -> str:
+        if value is None or isinstance(value, (str, os.PathLike)):
+            return str(value)
+        if isinstance(value, pd.DataFrame):
+            return hashlib.sha256(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()).hexdigest()[:16]
+        if isinstance(value, (tuple, list)) and not isinstance(value, np.ndarray):
+            return "+".join(digest(v) for v in value)
+        return hashlib.sha256(np.ascontiguousarray(np.asarray(value)).tobytes()).hexdigest()[:16]
+
+    return f"{digest(data)}|{digest(test_data)}"
+
+
+def _forecast_settings(problem) -> dict:
+    if problem.task != "forecast":
+        return {}
+    return {"window": problem.window, "horizon": problem.horizon, "stride": problem.stride,
+            "origins": int(len(problem.reference["actual"]))}
+
+
+# ---------------------------------------------------------------------- ensembles
+def _ensembles(runs: dict, models: list[str], problem, seeds: int) -> dict:
+    """mean(cnn,lstm) and the stacked mix of every neural contender, per seed, from stored predictions only."""
+    result = {}
+    members = [m for m in models if m in runs]
+    if "cnn" in runs and "lstm" in runs:
+        result[MEAN_ENSEMBLE] = [_ensemble_run(MEAN_ENSEMBLE, s, [runs["cnn"][s], runs["lstm"][s]], [0.5, 0.5],
+                                               ["cnn", "lstm"], problem) for s in range(seeds)]
+    if len(members) >= 2:
+        stacked = []
+        for s in range(seeds):
+            chosen = [runs[m][s] for m in members]
+            weights = stack_weights([arrays["val"] for _, arrays in chosen], problem.val_truth(chosen[0][1]),
+                                    loss=problem.stack_loss)
+            stacked.append(_ensemble_run(STACKED, s, chosen, weights, members, problem))
+        result[STACKED] = stacked
+    return result
+
+
+def _ensemble_run(name, seed, chosen, weights, members, problem):
+    test = combine([arrays["test"] for _, arrays in chosen], weights)
+    record = {"contender": name, "seed": seed, "kind": "ensemble", "metrics": problem.score(test),
+              "train_s": sum(r["train_s"] for r, _ in chosen), "predict_s": sum(r["predict_s"] for r, _ in chosen),
+              "parameters": sum(r["parameters"] for r, _ in chosen),
+              "weights": {m: float(w) for m, w in zip(members, weights)}}
+    return record, {"test": test}
+
+
+# ---------------------------------------------------------------------- table
+def _table(runs: dict, problem) -> pd.DataFrame:
+    rows = {}
+    for contender, results in runs.items():
+        metrics = pd.DataFrame([r["metrics"] for r, _ in results])
+        row = {"kind": results[0][0]["kind"], "runs": len(results)}
+        for metric in problem.metrics:
+            row[metric] = float(metrics[metric].mean())
+            row[f"{metric}_std"] = float(metrics[metric].std(ddof=1)) if len(results) > 1 else 0.0
+        row.update(train_s=float(np.mean([r["train_s"] for r, _ in results])),
+                   predict_s=float(np.mean([r["predict_s"] for r, _ in results])),
+                   parameters=int(results[0][0]["parameters"]))
+        rows[contender] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table = table.sort_values(problem.metric, ascending=not problem.higher_is_better, kind="stable")
+    table.insert(0, "rank", range(1, len(table) + 1))
+    table.index.name = "contender"
+    best = table.index[0]
+    p_values = {}
+    for contender in table.index:
+        if contender == best:
+            p_values[contender] = float("nan")
+        elif problem.task == "forecast":
+            losses = lambda c: np.mean([problem.sample_losses(a["test"]) for _, a in runs[c]], axis=0)  # noqa: E731
+            p_values[contender] = diebold_mariano(losses(contender), losses(best), lag=problem.dm_lag())[1]
+        else:
+            scores = lambda c: [r["metrics"][problem.metric] for r, _ in runs[c]]  # noqa: E731
+            p_values[contender] = paired_test(scores(contender), scores(best))
+    table["p_value"] = pd.Series(p_values)
+    table["verdict"] = pd.Series(verdicts(p_values, best))
+    return table
+
+
+SIGNIFICANCE = {
+    "forecast": "Diebold-Mariano test (Harvey-Leybourne-Newbold correction) of each contender against the best, on the "
+                "per-origin squared error of the scaled data averaged over seeds; 'tie' means p >= 0.05.",
+    "other": "Paired t-test over seeds of the ranking metric against the best (one-sample where a contender is "
+             "deterministic); 'tie' means p >= 0.05 or no test was possible.",
+}
+
+
+def _payload(table: pd.DataFrame, runs: dict, problem, name: str, settings: dict, notes: list[str]) -> dict:
+    from .. import __version__
+
+    formatted = []
+    for contender, row in table.iterrows():
+        entry = {"rank": int(row["rank"]), "contender": contender, "kind": row["kind"], "runs": int(row["runs"])}
+        for metric in problem.metrics:
+            entry[metric] = f"{row[metric]:.4g} ± {row[f'{metric}_std']:.2g}" if row["runs"] > 1 else f"{row[metric]:.4g}"
+        entry.update(train_s=round(row["train_s"], 2), predict_s=round(row["predict_s"], 3),
+                     parameters=int(row["parameters"]),
+                     p_value=None if pd.isna(row["p_value"]) else float(f"{row['p_value']:.3g}"),
+                     verdict=row["verdict"])
+        formatted.append(entry)
+    for results in runs.values():
+        notes += sorted({r["note"] for r, _ in results if "note" in r})
+    curves = {c: {str(r["seed"]): pd.DataFrame(r["history"]).to_dict(orient="list") for r, _ in results}
+              for c, results in runs.items() if results[0][0]["kind"] == "neural"}
+    branches = {}
+    for contender, results in runs.items():
+        extras = [r.get("extras") or {} for r, _ in results]
+        if extras and "weights" in extras[0]:
+            branches[contender] = {"merge": extras[0]["merge"], "weights": {
+                k: float(np.mean([e["weights"][k] for e in extras])) for k in extras[0]["weights"]},
+                "per_seed": [e["weights"] for e in extras]}
+            if "attention" in extras[0]:
+                branches[contender]["attention"] = extras[0]["attention"][:300]
+    payload = {
+        "title": f"cnnlstm compare: {name}", "task": problem.task, "version": __version__,
+        "created": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "metric": problem.metric,
+        "higher_is_better": problem.higher_is_better, "data": {"name": name, "summary": problem.summary()},
+        "settings": settings, "notes": notes,
+        "columns": ["rank", "contender", "kind", *problem.metrics, "train_s", "predict_s", "parameters", "p_value",
+                    "verdict"],
+        "table": formatted, "significance": SIGNIFICANCE["forecast" if problem.task == "forecast" else "other"],
+        "curves": curves, "branches": branches,
+        **problem.report_sections({c: [a["test"] for _, a in results] for c, results in runs.items()}),
+    }
+    if STACKED in runs:
+        payload["ensembles"] = {STACKED: {"weights": {
+            k: float(np.mean([r["weights"][k] for r, _ in runs[STACKED]])) for k in runs[STACKED][0][0]["weights"]}}}
+    return payload
+
+
+# ---------------------------------------------------------------------- progress
+class _Display:
+    """One rich progress display for the whole comparison: contender, seed, epoch, time left."""
+
+    def __init__(self, total: int, *, enabled: bool):
+        self.total, self.enabled, self.done = total, enabled, 0.0
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+                TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+            self.bar.__enter__()
+            self.task = self.bar.add_task("compare", total=self.total)
+        return self
+
+    def start(self, contender: str, seed: int | None, seeds: int) -> None:
+        self.label = contender if seed is None else f"{contender} seed {seed + 1}/{seeds}"
+        self.job_start = self.done
+        if self.enabled:
+            self.bar.update(self.task, description=self.label)
+
+    def epoch(self, record: dict) -> None:
+        """Called by training after each epoch: a fraction of this job, so time left moves smoothly."""
+        if self.enabled:
+            self.bar.update(self.task, completed=self.job_start + record["epoch"] / record["epochs"],
+                            description=f"{self.label} epoch {record['epoch']}/{record['epochs']}")
+
+    def finish(self) -> None:
+        self.done += 1
+        if self.enabled:
+            self.bar.update(self.task, completed=self.done)
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.bar.__exit__(*exc)
+        return False

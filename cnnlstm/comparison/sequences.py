@@ -1,0 +1,256 @@
+"""Classification and regression in a comparison: whole sequences, or windows of units' rows (remaining life).
+
+Every neural contender is a `Classifier` or `Regressor` with the same settings but its model, so for one seed they
+share the validation split (stratified by class, or by unit) and the scaling fitted on the training part. The
+classical baselines have no epoch to select, so they fit on the whole training set; the C-MAPSS baselines read the
+windows exactly as the networks do (same dropped sensors, per-condition scaling and capped target).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from .. import baselines as classical
+from ..data.sequences import SequenceSet, as_sequences, check_labels
+from ..estimators import Classifier, Regressor
+from ..estimators.sequence import rul_metrics
+from ..metrics import classification_metrics, regression_metrics
+
+SERIES_MODELS = ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "parallel_weighted", "parallel_attention"]
+FRAMES_MODELS = ["lrcn", "conv_lstm"]
+
+
+def _timed(function, *args):
+    began = time.perf_counter()
+    value = function(*args)
+    return value, time.perf_counter() - began
+
+
+def _branches(estimator) -> dict:
+    backbone = estimator.net_.backbone
+    if getattr(backbone, "merge", None) not in ("weighted", "attention"):
+        return {}
+    extras = {"merge": backbone.merge, "weights": backbone.branch_weights()}
+    if backbone.merge == "attention":
+        extras["attention"] = backbone.last_attention.float().cpu().numpy().round(4).tolist()
+    return extras
+
+
+def _record(estimator, train_seconds: float, predict_seconds: float, extras: dict) -> dict:
+    return {"train_s": train_seconds, "predict_s": predict_seconds, "parameters": estimator.num_parameters(),
+            "history": estimator.history_.to_dict(orient="records"), "extras": extras}
+
+
+def _padded(data: SequenceSet) -> tuple[np.ndarray, np.ndarray]:
+    """(N, T, F) end-padded with zeros, and the lengths: what the classical baselines take."""
+    X = np.array(data.X, dtype=np.float32)
+    X[np.arange(X.shape[1])[None, :] >= data.lengths[:, None]] = 0.0
+    return X, data.lengths
+
+
+class ClassifyProblem:
+    """Train and test sequences with labels; ranked by test accuracy."""
+
+    task, metric, higher_is_better, stack_loss = "classify", "accuracy", True, "nll"
+    metrics = ("accuracy", "balanced_accuracy", "macro_f1")
+
+    def __init__(self, train, test, *, name: str, settings: dict):
+        (X, y), (X_test, y_test) = train, test
+        self.train, self.test = as_sequences(X), as_sequences(X_test, what="test X")
+        self.y, self.y_test = check_labels(y, len(self.train)), check_labels(y_test, len(self.test), what="test y")
+        self.classes = np.unique(self.y)
+        unseen = sorted(set(self.y_test.tolist()) - set(self.classes.tolist()))
+        if unseen:
+            raise ValueError(f"The test labels hold classes absent from training: {unseen[:5]}. Fix: check the split.")
+        self.name, self.settings, self.reference = name, settings, None
+
+    def default_models(self) -> list[str]:
+        return FRAMES_MODELS if len(self.train.feature_shape) == 3 else SERIES_MODELS
+
+    def baselines(self) -> list[str]:
+        return [] if len(self.train.feature_shape) == 3 else list(classical.SEQUENCE_BASELINES["classify"])
+
+    def missing_dependency(self, name: str) -> str | None:
+        return classical.missing_dependency(name)
+
+    def deterministic(self, name: str) -> bool:
+        return False
+
+    def fingerprint(self) -> dict:
+        return {"task": self.task}
+
+    def summary(self) -> dict:
+        counts = pd.Series(self.y).value_counts().sort_index()
+        lengths = self.train.lengths
+        return {"data": self.name, "train sequences": len(self.train), "test sequences": len(self.test),
+                "channels / frame shape": str(self.train.feature_shape),
+                "length": f"{lengths.min()}" if lengths.min() == lengths.max() else f"{lengths.min()} to {lengths.max()}",
+                "classes (train counts)": ", ".join(f"{k}: {v}" for k, v in counts.items())}
+
+    def check(self, contender: str, model: str, kwargs: dict) -> str:
+        """One epoch on three sequences per class (a dry run)."""
+        keep = np.concatenate([np.flatnonzero(self.y == c)[:3] for c in self.classes])
+        estimator = Classifier(model=model, **{**self.settings, **kwargs, "epochs": 1, "progress": False})
+        estimator.fit(self.train.subset(keep), self.y[keep])
+        return f"contender {contender!r}: model {model!r}{' ' + str(kwargs) if kwargs else ''}, {estimator.num_parameters():,} parameters"
+
+    def load_reference(self, arrays: dict) -> None:
+        self.reference = arrays
+
+    def run_neural(self, model: str, kwargs: dict, seed: int, progress) -> tuple[dict, dict]:
+        estimator = Classifier(model=model, seed=seed, progress=progress, **{**self.settings, **kwargs})
+        _, train_seconds = _timed(estimator.fit, self.train, self.y)
+        test, predict_seconds = _timed(estimator.predict_proba, self.test)
+        extras = _branches(estimator)
+        val = estimator.validation_indices_
+        record = _record(estimator, train_seconds, predict_seconds, extras)
+        return record, {"test": test, "val": estimator.predict_proba(self.train.subset(val)),
+                        "val_truth": np.searchsorted(self.classes, self.y[val])}
+
+    def run_baseline(self, name: str, seed: int | None) -> tuple[dict, dict]:
+        baseline = classical.sequence_baseline(name, "classify", seed=seed or 0)
+        _, fit_seconds = _timed(baseline.fit, *_padded(self.train), self.y)
+        test, predict_seconds = _timed(baseline.predict_proba, *_padded(self.test))
+        order = np.searchsorted(baseline.classes_, self.classes)  # columns in our class order
+        return ({"train_s": fit_seconds, "predict_s": predict_seconds, "parameters": baseline.num_parameters()},
+                {"test": np.asarray(test)[:, order]})
+
+    def labels(self, prediction: np.ndarray) -> np.ndarray:
+        return self.classes[np.asarray(prediction).argmax(axis=1)]
+
+    def score(self, prediction: np.ndarray) -> dict[str, float]:
+        return classification_metrics(self.y_test, self.labels(prediction))
+
+    def val_truth(self, arrays: dict) -> np.ndarray:
+        return arrays["val_truth"]
+
+    def report_sections(self, predictions: dict[str, list[np.ndarray]]) -> dict:
+        from sklearn.metrics import confusion_matrix
+
+        labels = self.classes.astype(str).tolist()
+        matrices = {name: sum(confusion_matrix(self.y_test, self.labels(p), labels=self.classes) for p in runs).tolist()
+                    for name, runs in predictions.items()}
+        return {"confusion": {"labels": labels, "matrices": matrices, "note": "test counts summed over the seeds"}}
+
+
+class RegressProblem:
+    """Units' rows with a per-row target (remaining useful life: windows, last-cycle scoring), or sequences with
+    one value each; ranked by test RMSE."""
+
+    task, metric, higher_is_better, stack_loss = "regress", "rmse", False, "mse"
+
+    def __init__(self, train, test, *, name: str, settings: dict, group: str | None = None,
+                 target: str | None = None):
+        self.name, self.settings, self.reference = name, dict(settings), None
+        self.units = isinstance(train, pd.DataFrame) and group is not None
+        if self.units:
+            self.train, self.test, self.group, self.target = train, test, group, target
+            self.settings.setdefault("window", 30)
+            rul = target.lower() == "rul" and self.settings.get("protocol", "auto") in ("auto", "rul")
+            self.task = "rul" if rul else "regress"
+            self.metrics = ("rmse", "rmse_capped", "mae", "score") if rul else ("rmse", "mae", "r2")
+        else:
+            (X, y), (X_test, y_test) = train, test
+            self.train, self.test = as_sequences(X), as_sequences(X_test, what="test X")
+            self.y, self.y_test = np.asarray(y, np.float32), np.asarray(y_test, np.float32)
+            self.metrics = ("rmse", "mae", "r2")
+
+    def default_models(self) -> list[str]:
+        if not self.units and len(self.train.feature_shape) == 3:
+            return FRAMES_MODELS
+        return SERIES_MODELS
+
+    def baselines(self) -> list[str]:
+        return [] if not self.units and len(self.train.feature_shape) == 3 else list(classical.SEQUENCE_BASELINES["regress"])
+
+    def missing_dependency(self, name: str) -> str | None:
+        return classical.missing_dependency(name)
+
+    def deterministic(self, name: str) -> bool:
+        return name in ("mean", "ridge")
+
+    def fingerprint(self) -> dict:
+        return {"task": self.task, "group": getattr(self, "group", None), "target": getattr(self, "target", None)}
+
+    def summary(self) -> dict:
+        if self.units:
+            sizes = self.train.groupby(self.group).size()
+            return {"data": self.name, "training units": len(sizes), "test units": self.test[self.group].nunique(),
+                    "rows per training unit": f"{sizes.min()} to {sizes.max()}", "target": self.target,
+                    "window": self.settings["window"]}
+        return {"data": self.name, "train sequences": len(self.train), "test sequences": len(self.test),
+                "channels": str(self.train.feature_shape)}
+
+    def check(self, contender: str, model: str, kwargs: dict) -> str:
+        """One epoch on six units, or eight sequences (a dry run)."""
+        estimator = Regressor(model=model, **{**self.settings, **kwargs, "epochs": 1, "progress": False})
+        if self.units:
+            units = self.train[self.group].drop_duplicates().iloc[:6]
+            estimator.fit(self.train[self.train[self.group].isin(units)], group=self.group, target=self.target)
+        else:
+            keep = np.arange(min(8, len(self.train)))
+            estimator.fit(self.train.subset(keep), self.y[keep])
+        return f"contender {contender!r}: model {model!r}{' ' + str(kwargs) if kwargs else ''}, {estimator.num_parameters():,} parameters"
+
+    def run_neural(self, model: str, kwargs: dict, seed: int, progress) -> tuple[dict, dict]:
+        estimator = Regressor(model=model, seed=seed, progress=progress, **{**self.settings, **kwargs})
+        if not self.units:
+            _, train_seconds = _timed(estimator.fit, self.train, self.y)
+            test, predict_seconds = _timed(estimator.predict, self.test)
+            extras, val = _branches(estimator), estimator.validation_indices_
+            return (_record(estimator, train_seconds, predict_seconds, extras),
+                    {"test": test, "val": estimator.predict(self.train.subset(val)), "val_truth": self.y[val]})
+        _, train_seconds = _timed(lambda: estimator.fit(self.train, group=self.group, target=self.target))
+        last, predict_seconds = _timed(estimator.last_cycle, self.test)
+        extras = _branches(estimator)
+        val_frame = self.train[self.train[self.group].isin(estimator.validation_units_)]
+        val = estimator.windows(val_frame, target=self.target)
+        if self.reference is None:  # the windows the baselines read, prepared as the networks see them
+            fit_windows = estimator.windows(self.train, target=self.target)
+            test_windows = estimator.windows(self.test, every_window=False)
+            self.reference = {"truth": last["true"].to_numpy(np.float64), "units": last[self.group].to_numpy(),
+                              "X": fit_windows["X"], "lengths": fit_windows["lengths"], "y": fit_windows["y"],
+                              "X_test": test_windows["X"], "lengths_test": test_windows["lengths"],
+                              "rul_cap": np.asarray(estimator.rul_cap)}
+        predicted = estimator.predict(val_frame, every_window=True)["prediction"].to_numpy()
+        return (_record(estimator, train_seconds, predict_seconds, extras),
+                {"test": last["prediction"].to_numpy(np.float64), "val": predicted, "val_truth": val["y"]})
+
+    def load_reference(self, arrays: dict) -> None:
+        self.reference = arrays
+
+    def run_baseline(self, name: str, seed: int | None) -> tuple[dict, dict]:
+        baseline = classical.sequence_baseline(name, "regress", seed=seed or 0)
+        if self.units:
+            ref = self.reference
+            fit_args, test_args = (ref["X"], ref["lengths"], ref["y"]), (ref["X_test"], ref["lengths_test"])
+        else:
+            fit_args, test_args = (*_padded(self.train), self.y), _padded(self.test)
+        _, fit_seconds = _timed(baseline.fit, *fit_args)
+        test, predict_seconds = _timed(baseline.predict, *test_args)
+        record = {"train_s": fit_seconds, "predict_s": predict_seconds, "parameters": baseline.num_parameters()}
+        if getattr(baseline, "subsampled_", False):
+            record["note"] = f"{name} fitted on a random subsample of the training windows"
+        return record, {"test": np.asarray(test, np.float64)}
+
+    def _truth(self) -> np.ndarray:
+        return self.reference["truth"] if self.units else self.y_test
+
+    def score(self, prediction: np.ndarray) -> dict[str, float]:
+        if self.task == "rul":
+            metrics = rul_metrics(self._truth(), prediction, float(self.reference["rul_cap"]))
+        else:
+            metrics = regression_metrics(self._truth(), prediction)
+        return {name: metrics[name] for name in self.metrics}
+
+    def val_truth(self, arrays: dict) -> np.ndarray:
+        return arrays["val_truth"]
+
+    def report_sections(self, predictions: dict[str, list[np.ndarray]]) -> dict:
+        if not self.units:
+            return {}
+        return {"rul": {"units": self.reference["units"].tolist(), "truth": self._truth().tolist(),
+                        "predictions": {name: np.mean(runs, axis=0).tolist() for name, runs in predictions.items()}}}

@@ -1,0 +1,213 @@
+"""The shoot-out: significance tests, the stacked ensemble, resuming after a kill, and whole comparisons on tiny
+real slices (airline forecasting, GunPoint classification, C-MAPSS remaining life)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import cnnlstm
+from cnnlstm.comparison import run as comparison
+from cnnlstm.comparison.ensembles import combine, stack_weights
+from cnnlstm.comparison.forecast import ForecastProblem
+from cnnlstm.significance import diebold_mariano, paired_test, verdicts
+
+TINY = {"filters": 8, "hidden_size": 8, "num_conv_layers": 1}
+AS_NAMED = dict(split=(96, 24, 24), season_length=12, horizon=12, window=24)  # what the name "airline" sets
+AIRLINE = dict(models=["cnn", "lstm"], baselines=["naive", "seasonal_naive"], seeds=2, epochs=2, progress=False,
+               **TINY)
+
+
+# ---------------------------------------------------------------------- significance
+def test_diebold_mariano_matches_a_hand_computed_case():
+    # d = a - b = [1, -1, 2, 0, 3]: mean 1, centred [0, -2, 1, -1, 2]
+    # gamma0 = (0 + 4 + 1 + 1 + 4) / 5 = 2; gamma1 = (0*-2 + -2*1 + 1*-1 + -1*2) / 5 = -1
+    # lag 2: variance = 2 + 2*(-1) = 0 -> falls back to gamma0 = 2; DM = 1 / sqrt(2/5) = 1.5811
+    # HLN factor sqrt((5 + 1 - 4 + 2*1/5) / 5) = sqrt(0.48); statistic = 1.5811 * 0.6928 = 1.0954
+    a = np.array([2.0, 1.0, 4.0, 3.0, 5.0])
+    b = np.array([1.0, 2.0, 2.0, 3.0, 2.0])
+    statistic, p = diebold_mariano(a, b, lag=2)
+    assert statistic == pytest.approx(1.0954451, abs=1e-6)
+    assert p == pytest.approx(2 * stats.t.sf(1.0954451, df=4), abs=1e-6)
+    # lag 1: variance gamma0 = 2, HLN factor sqrt((5 + 1 - 2) / 5) = sqrt(0.8): 1.5811 * 0.8944 = 1.4142
+    assert diebold_mariano(a, b, lag=1)[0] == pytest.approx(np.sqrt(2), abs=1e-9)
+    assert diebold_mariano(b, a, lag=1)[0] == pytest.approx(-np.sqrt(2), abs=1e-9)  # symmetric
+    assert diebold_mariano(a, a) == (0.0, 1.0)
+
+
+def test_diebold_mariano_errors_name_the_argument():
+    with pytest.raises(ValueError, match="`loss_a` and `loss_b` must be finite 1-D"):
+        diebold_mariano([1.0, np.nan, 2.0], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="`lag` must be a positive integer"):
+        diebold_mariano([1.0, 2.0], [1.0, 1.0], lag=0)
+
+
+def test_paired_test_and_verdicts():
+    a, b = [0.90, 0.92, 0.91], [0.80, 0.83, 0.81]
+    assert paired_test(a, b) == pytest.approx(stats.ttest_rel(a, b).pvalue)
+    assert paired_test(a, a) == 1.0
+    assert paired_test(a, [0.5]) == pytest.approx(stats.ttest_1samp(a, 0.5).pvalue)  # a deterministic contender
+    assert np.isnan(paired_test([0.5], [0.6]))  # one run each: no test possible
+    assert verdicts({"x": np.nan, "y": 0.2, "z": 0.01}, best="x") == {"x": "best", "y": "tie", "z": "worse"}
+
+
+# ---------------------------------------------------------------------- ensembles
+def test_stack_weights_recover_the_mix_that_made_the_truth(airline):
+    truth = airline.iloc[:, 1].to_numpy(float)
+    rng = np.random.default_rng(0)
+    members = [truth + rng.normal(0, 30, truth.shape), truth * 1.3, truth * 0.5]
+    weights = stack_weights(members, truth)
+    assert weights.sum() == pytest.approx(1.0) and (weights >= 0).all()
+    best_single = min(np.mean((m - truth) ** 2) for m in members)
+    assert np.mean((combine(members, weights) - truth) ** 2) < best_single
+    probabilities = [np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([[0.5, 0.5], [0.5, 0.5]])]
+    assert stack_weights(probabilities, np.array([0, 1]), loss="nll") == pytest.approx([1.0, 0.0], abs=1e-4)
+    with pytest.raises(ValueError, match="`loss` must be 'mse' or 'nll'"):
+        stack_weights(members, truth, loss="mae")
+
+
+def test_stacked_weights_are_fitted_on_validation_only(airline, tmp_path):
+    """Changing the test part (the last 24 months) changes the test scores but not the stacked weights, which
+    equal those refitted from the stored validation predictions."""
+    first = cnnlstm.compare(airline, out=tmp_path / "a", report=False, **AIRLINE, **AS_NAMED)
+    altered = airline.copy()
+    altered.iloc[-24:, 1] *= 3.0
+    second = cnnlstm.compare(altered, out=tmp_path / "b", report=False, **AIRLINE, **AS_NAMED)
+    for seed in range(2):
+        weights = first.runs["stacked"][seed][0]["weights"]
+        assert weights == second.runs["stacked"][seed][0]["weights"]
+        val = [first.runs[m][seed][1]["val"] for m in ("cnn", "lstm")]
+        problem = ForecastProblem(airline, name="airline", window=24, horizon=12, stride=1, settings={})
+        problem.load_reference(comparison.RunStore(tmp_path / "a").get("reference", None)[1])
+        refit = stack_weights(val, problem.val_truth({}))
+        assert list(weights.values()) == pytest.approx(refit.tolist(), abs=1e-9)
+    assert second.table.loc["stacked", "rmse"] != pytest.approx(first.table.loc["stacked", "rmse"])
+
+
+# ---------------------------------------------------------------------- forecasting end to end
+def test_compare_forecasting_ranks_models_ensembles_and_baselines(airline, tmp_path):
+    result = cnnlstm.compare("airline", out=tmp_path, **AIRLINE)
+    table = result.table
+    assert set(table.index) == {"cnn", "lstm", "mean(cnn,lstm)", "stacked", "naive", "seasonal_naive"}
+    assert table["rank"].tolist() == list(range(1, 7)) and table["rmse"].is_monotonic_increasing
+    assert table.loc["cnn", "runs"] == 2 and table.loc["naive", "runs"] == 1
+    assert (table["verdict"] == "best").sum() == 1 and set(table["verdict"]) <= {"best", "tie", "worse"}
+    # the ensemble's forecast is the mean of its members' and is scored like any model
+    cnn, lstm = (result.runs[m][0][1]["test"] for m in ("cnn", "lstm"))
+    np.testing.assert_allclose(result.runs["mean(cnn,lstm)"][0][1]["test"], (cnn + lstm) / 2)
+    assert table.loc["seasonal_naive", "rmse"] == pytest.approx(53.366, abs=1e-3)  # the README's seasonal naive
+    payload = json.loads((tmp_path / "comparison.json").read_text())
+    assert payload["task"] == "forecast" and len(payload["forecasts"]["origins"]) == 13  # 24 test months, h=12
+    assert set(payload["forecasts"]["predictions"]) == set(table.index)
+    assert set(payload["curves"]) == {"cnn", "lstm"}
+    assert (tmp_path / "report.html").stat().st_size > 1_000_000  # plotly inlined: it opens offline
+    assert pd.read_csv(tmp_path / "table.csv", index_col="contender").index.tolist() == table.index.tolist()
+
+
+def test_parallel_branches_reach_the_report(airline):
+    result = cnnlstm.compare("airline", models=["parallel_weighted", "parallel_attention"], baselines=[], seeds=1,
+                             epochs=1, progress=False, **TINY)
+    branches = result.payload["branches"]
+    assert branches["parallel_weighted"]["merge"] == "weighted"
+    assert sum(branches["parallel_weighted"]["weights"].values()) == pytest.approx(1.0)
+    attention = np.array(branches["parallel_attention"]["attention"])
+    assert attention.shape[1] == 2 and np.allclose(attention.sum(axis=1), 1.0, atol=1e-3)
+
+
+def test_compare_errors_name_the_argument(airline, tmp_path):
+    with pytest.raises(ValueError, match="`models` must be one of"):
+        cnnlstm.compare("airline", models=["cnn_lsmt"])
+    with pytest.raises(ValueError, match="`seeds` must be a positive integer"):
+        cnnlstm.compare("airline", seeds=0)
+    with pytest.raises(ValueError, match="`baselines` must be one of"):
+        cnnlstm.compare("airline", baselines=["prophet"])
+    with pytest.raises(ValueError, match="does not suit task 'forecast'"):
+        cnnlstm.compare("airline", models=["lrcn"])
+    with pytest.raises(ValueError, match="`test_data` is needed for task='classify'"):
+        cnnlstm.compare("airline", task="classify")
+    with pytest.raises(ValueError, match="'hiden_size' is neither"):
+        cnnlstm.compare("airline", models=["lstm"], hiden_size=8)
+    cnnlstm.compare("airline", out=tmp_path, report=False, **{**AIRLINE, "seeds": 1})
+    with pytest.raises(ValueError, match="holds a comparison with other settings .*epochs: 2 -> 3"):
+        cnnlstm.compare("airline", out=tmp_path, report=False, **{**AIRLINE, "seeds": 1, "epochs": 3})
+
+
+# ---------------------------------------------------------------------- resuming
+def _files(folder):
+    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted((folder / "results").iterdir())}
+
+
+def test_resume_after_an_interrupt_between_contenders(airline, tmp_path, monkeypatch):
+    original = ForecastProblem.run_neural
+
+    def interrupted(self, model, kwargs, seed, progress):
+        if model == "lstm":
+            raise KeyboardInterrupt  # Ctrl-C as the second contender starts
+        return original(self, model, kwargs, seed, progress)
+
+    monkeypatch.setattr(ForecastProblem, "run_neural", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cnnlstm.compare("airline", out=tmp_path, report=False, **AIRLINE)
+    before = _files(tmp_path)
+    assert {"cnn@0.json", "cnn@1.json"} <= set(before) and not any(n.startswith("lstm") for n in before)
+    monkeypatch.setattr(ForecastProblem, "run_neural", original)
+    resumed = cnnlstm.compare("airline", out=tmp_path, report=False, **AIRLINE)
+    after = _files(tmp_path)
+    assert all(after[name] == before[name] for name in before)  # finished results were not rewritten
+    fresh = cnnlstm.compare("airline", report=False, **AIRLINE)  # the same comparison, never interrupted
+    pd.testing.assert_frame_equal(resumed.table.drop(columns=["train_s", "predict_s"]),
+                                  fresh.table.drop(columns=["train_s", "predict_s"]))
+
+
+def test_resume_after_an_interrupt_in_the_middle_of_a_contender(airline, tmp_path, monkeypatch):
+    original = ForecastProblem.run_neural
+
+    def interrupted(self, model, kwargs, seed, progress):
+        def epoch(record):
+            if model == "lstm" and seed == 1 and record["epoch"] == 2:
+                raise KeyboardInterrupt  # in the middle of training
+            progress(record)
+        return original(self, model, kwargs, seed, epoch)
+
+    monkeypatch.setattr(ForecastProblem, "run_neural", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cnnlstm.compare("airline", out=tmp_path, report=False, **AIRLINE)
+    before = _files(tmp_path)
+    assert "lstm@0.json" in before and not any(n.startswith("lstm@1") for n in before)
+    assert not [p for p in tmp_path.rglob("*.tmp")]  # no half-written file left behind
+    monkeypatch.setattr(ForecastProblem, "run_neural", original)
+    cnnlstm.compare("airline", out=tmp_path, report=False, **AIRLINE)
+    after = _files(tmp_path)
+    assert all(after[name] == before[name] for name in before) and "lstm@1.json" in after
+
+
+def test_resume_after_the_process_is_killed(tmp_path):
+    """A real SIGKILL while the comparison runs: the rerun keeps what finished and completes the rest."""
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "cnnlstm.cli", "--threads", "1", "compare", "--models", "cnn,lstm,cnn_lstm",
+               "--baselines", "naive", "--seeds", "2", "--epochs", "3", "--set", "filters=8", "--set",
+               "hidden_size=8", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (out / "results" / "cnn@1.json").exists():
+        assert process.poll() is None and time.monotonic() < deadline, "the comparison ended before it was killed"
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    before = _files(out)
+    assert not (out / "table.csv").exists() and "cnn@0.json" in before
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    after = _files(out)
+    assert all(after[name] == before[name] for name in before if name.endswith(".json"))
+    table = pd.read_csv(out / "table.csv", index_col="contender")
+    assert {"cnn", "lstm", "cnn_lstm", "stacked", "naive"} <= set(table.index)
