@@ -606,11 +606,15 @@ def _print_comparison(result) -> None:
     payload, table = result.payload, result.table
     shown = Table(title=f"{payload['title']}: test part, ranked by {payload['metric']} "
                         f"({'higher' if payload['higher_is_better'] else 'lower'} is better)")
-    for column in payload["columns"]:
+    metrics = [c for c in payload["columns"] if c not in ("rank", "contender", "kind", "p_value", "verdict", "train_s",
+                                                          "predict_s", "parameters")]
+    columns = ["rank", "contender", "kind", payload["metric"], "p_value", "verdict",
+               *[m for m in metrics if m != payload["metric"]][:3], "train_s", "parameters"]  # the rest: table.csv
+    for column in columns:
         shown.add_column(column, justify="left" if column in ("contender", "kind", "verdict") else "right",
                          no_wrap=column in ("contender", "verdict"))
     for row in payload["table"]:
-        shown.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in payload["columns"]])
+        shown.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
     console.print(shown)
     console.print(payload["significance"])
     for note in payload.get("notes", []):

@@ -211,3 +211,75 @@ def test_resume_after_the_process_is_killed(tmp_path):
     assert all(after[name] == before[name] for name in before if name.endswith(".json"))
     table = pd.read_csv(out / "table.csv", index_col="contender")
     assert {"cnn", "lstm", "cnn_lstm", "stacked", "naive"} <= set(table.index)
+
+
+# ---------------------------------------------------------------------- real comparisons, opened in a browser
+def test_forecasting_report_of_a_real_comparison_renders_in_a_browser(tmp_path):
+    from test_report import assert_renders_in_browser
+
+    result = cnnlstm.compare("airline", models=["cnn", "lstm", "parallel_weighted", "parallel_attention"],
+                             baselines=["naive", "seasonal_naive", "autoets", "theta"], seeds=2, epochs=2,
+                             progress=False, out=tmp_path, **TINY)
+    assert {"autoets", "theta"} <= set(result.table.index)
+    assert result.table.loc["autoets", "rmse"] < result.table.loc["naive", "rmse"]  # a real model, not a stub
+    assert set(result.payload["branches"]) == {"parallel_weighted", "parallel_attention"}
+    assert_renders_in_browser(tmp_path / "report.html", result.payload, tmp_path / "page.png")
+
+
+def test_classification_comparison_with_minirocket(tmp_path):
+    from test_report import assert_renders_in_browser
+
+    result = cnnlstm.compare("GunPoint", models=["cnn", "lstm"], seeds=2, epochs=3, progress=False, out=tmp_path,
+                             **TINY)
+    table = result.table
+    assert set(table.index) == {"cnn", "lstm", "mean(cnn,lstm)", "stacked", "minirocket"}
+    assert table.loc["minirocket", "accuracy"] > 0.9 and table.loc["minirocket", "runs"] == 2
+    assert table.index[0] == "minirocket" and table.loc["cnn", "verdict"] in ("tie", "worse")
+    matrices = result.payload["confusion"]["matrices"]
+    assert np.array(matrices["minirocket"]).sum() == 2 * 150  # GunPoint's 150 test cases, two seeds
+    stacked = result.runs["stacked"][0][0]["weights"]
+    assert set(stacked) == {"cnn", "lstm"} and sum(stacked.values()) == pytest.approx(1.0)
+    # the stacked weights see only validation: refitting them from the stored validation probabilities agrees
+    cnn, lstm = result.runs["cnn"][0][1], result.runs["lstm"][0][1]
+    refit = stack_weights([cnn["val"], lstm["val"]], cnn["val_truth"], loss="nll")
+    assert list(stacked.values()) == pytest.approx(refit.tolist(), abs=1e-9)
+    assert_renders_in_browser(tmp_path / "report.html", result.payload, tmp_path / "page.png")
+
+
+def test_remaining_useful_life_comparison(tmp_path):
+    from test_report import assert_renders_in_browser
+
+    cnn = {"filters": 8, "num_conv_layers": 1}
+    result = cnnlstm.compare("cmapss-fd001", models=["cnn"], baselines=["mean", "ridge", "gbm"], seeds=1, epochs=1,
+                             progress=False, out=tmp_path, **cnn)
+    table = result.table
+    assert set(table.index) == {"cnn", "mean", "ridge", "gbm"}  # one neural contender: no ensemble
+    assert table.loc["ridge", "rmse"] < table.loc["mean", "rmse"] and table.loc["gbm", "rmse"] < table.loc["mean", "rmse"]
+    rul = result.payload["rul"]
+    assert len(rul["units"]) == 100 and len(rul["truth"]) == 100  # FD001's 100 test engines, scored at the last cycle
+    assert set(rul["predictions"]) == set(table.index)
+    # the network's row is what Regressor.score reports for the same model
+    model = cnnlstm.Regressor(model="cnn", window=30, epochs=1, seed=0, progress=False, **cnn)
+    train = cnnlstm.datasets.load("cmapss-fd001", split="train")
+    test = cnnlstm.datasets.load("cmapss-fd001", split="test")
+    score = model.fit(train, group="unit", target="rul").score(test)
+    assert table.loc["cnn", "rmse"] == pytest.approx(score["rmse"], rel=1e-5)
+    assert_renders_in_browser(tmp_path / "report.html", result.payload, tmp_path / "page.png")
+
+
+def test_sequence_regression_from_arrays(etth1):
+    """Whole-sequence regression: 24 hours of ETTh1's seven columns -> the next hour's oil temperature."""
+    values = etth1[["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"]].to_numpy(np.float32)
+    starts = np.arange(0, 4800, 12)
+    X = np.stack([values[s : s + 24] for s in starts])
+    y = values[starts + 24, 6]
+    train, test = slice(0, 300), slice(300, None)  # chronological: the test windows come after
+    result = cnnlstm.compare((X[train], y[train]), task="regress", test_data=(X[test], y[test]),
+                             models=["cnn", "lstm"], baselines=["mean", "ridge"], seeds=2, epochs=3, progress=False,
+                             **TINY)
+    table = result.table
+    assert set(table.index) == {"cnn", "lstm", "mean(cnn,lstm)", "stacked", "mean", "ridge"}
+    assert list(table.columns[:2]) == ["rank", "kind"] and {"rmse", "mae", "r2"} <= set(table.columns)
+    assert table.loc["ridge", "rmse"] < table.loc["mean", "rmse"]
+    for contender, runs in result.runs.items():
+        assert all(arrays["test"].shape == (len(starts) - 300,) for _, arrays in runs), contender

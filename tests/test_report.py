@@ -294,13 +294,19 @@ def test_the_page_records_javascript_errors(tmp_path):
 @pytest.mark.parametrize("build", [forecast_payload, classify_payload, rul_payload],
                          ids=["forecast", "classify", "rul"])
 def test_report_renders_in_a_real_browser(build, tmp_path):
-    import matplotlib.image
-
     payload = build()
     path = write_report(payload, tmp_path / "report.html")
-    shot = tmp_path / "page.png"
-    dom, log = _open_in_browser(path, shot)
+    assert_renders_in_browser(path, payload, tmp_path / "page.png")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp_path / "page.png", SHOTS / f"{payload['task']}.png")
 
+
+def assert_renders_in_browser(path: Path, payload: dict, shot: Path) -> None:
+    """Open the report in headless chromium: no JavaScript error, every chart drawn by plotly, every contender in
+    the ranking, nothing loaded from the network, and a screenshot that is not blank."""
+    import matplotlib.image
+
+    dom, log = _open_in_browser(path, shot)
     errors = re.search(r'<pre id="js-errors"[^>]*>(.*?)</pre>', dom, re.S)
     assert errors is not None and errors.group(1).strip() == "", errors and errors.group(1)
     assert "Uncaught" not in log, log[-2000:]
@@ -320,5 +326,3 @@ def test_report_renders_in_a_real_browser(build, tmp_path):
     assert shot.exists(), log[-2000:]
     pixels = matplotlib.image.imread(shot)
     assert pixels.shape[0] >= 1000 and pixels[..., :3].std() > 0.05, "the screenshot is blank"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(shot, SHOTS / f"{payload['task']}.png")

@@ -345,7 +345,8 @@ def _table(runs: dict, problem) -> pd.DataFrame:
         row = {"kind": results[0][0]["kind"], "runs": len(results)}
         for metric in problem.metrics:
             row[metric] = float(metrics[metric].mean())
-            row[f"{metric}_std"] = float(metrics[metric].std(ddof=1)) if len(results) > 1 else 0.0
+            spread = float(metrics[metric].std(ddof=1)) if len(results) > 1 else 0.0
+            row[f"{metric}_std"] = spread if spread > 1e-12 else 0.0  # float noise of equal runs is no spread
         row.update(train_s=float(np.mean([r["train_s"] for r, _ in results])),
                    predict_s=float(np.mean([r["predict_s"] for r, _ in results])),
                    parameters=int(results[0][0]["parameters"]))
@@ -409,15 +410,16 @@ def _payload(table: pd.DataFrame, runs: dict, problem, name: str, settings: dict
         "created": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "metric": problem.metric,
         "higher_is_better": problem.higher_is_better, "data": {"name": name, "summary": problem.summary()},
         "settings": settings, "notes": notes,
-        "columns": ["rank", "contender", "kind", *problem.metrics, "train_s", "predict_s", "parameters", "p_value",
-                    "verdict"],
+        "columns": ["rank", "contender", "kind", problem.metric, "p_value", "verdict",
+                    *[m for m in problem.metrics if m != problem.metric], "train_s", "predict_s", "parameters"],
         "table": formatted, "significance": SIGNIFICANCE["forecast" if problem.task == "forecast" else "other"],
         "curves": curves, "branches": branches,
         **problem.report_sections({c: [a["test"] for _, a in results] for c, results in runs.items()}),
     }
     if STACKED in runs:
-        payload["ensembles"] = {STACKED: {"weights": {
-            k: float(np.mean([r["weights"][k] for r, _ in runs[STACKED]])) for k in runs[STACKED][0][0]["weights"]}}}
+        payload["ensembles"] = {STACKED: {"weights": {  # mean over seeds, rounded: the optimiser's 1e-17 is a 0
+            k: round(float(np.mean([r["weights"][k] for r, _ in runs[STACKED]])), 3)
+            for k in runs[STACKED][0][0]["weights"]}}}
     return payload
 
 
