@@ -137,6 +137,8 @@ def test_compare_errors_name_the_argument(airline, tmp_path):
     with pytest.raises(ValueError, match="'hiden_size' is neither"):
         cnnlstm.compare("airline", models=["lstm"], hiden_size=8)
     cnnlstm.compare("airline", out=tmp_path, report=False, **{**AIRLINE, "seeds": 1})
+    grown = cnnlstm.compare("airline", out=tmp_path, report=False, **{**AIRLINE, "seeds": 2, "models": ["cnn", "lstm", "lstm_cnn"]})
+    assert grown.table.loc["lstm_cnn", "runs"] == 2  # more models and seeds reuse the folder
     with pytest.raises(ValueError, match="holds a comparison with other settings .*epochs: 2 -> 3"):
         cnnlstm.compare("airline", out=tmp_path, report=False, **{**AIRLINE, "seeds": 1, "epochs": 3})
 

@@ -105,8 +105,9 @@ def compare(data="airline", *, task: str = "auto", test_data=None, models: list[
         plan.append(f"  baselines: {', '.join(chosen) or 'none'}" + "".join(f"; {n}" for n in notes))
         return Comparison(table=pd.DataFrame(), payload={"plan": plan})
     store = RunStore(out)
+    hyperparameters = {k: v for k, v in settings.items() if k not in shared}  # as given: adding models later resumes
     store.check_settings({**problem.fingerprint(), "data": _fingerprint(data, test_data), **shared,
-                          "hyperparameters": per_model})
+                          "hyperparameters": hyperparameters})
     reference = store.get("reference", None)
     if reference is not None:
         problem.load_reference(reference[1])
