@@ -17,6 +17,7 @@ import pandas as pd
 from .. import baselines as classical
 from ..estimators import Forecaster
 from ..evaluate import Backtest
+from .branches import branch_extras
 
 REFERENCE = "reference"  # the store key of the shared arrays (truth, origins, scaler map)
 NAIVE = ("naive", "seasonal_naive")
@@ -71,7 +72,7 @@ class ForecastProblem:
         began = time.perf_counter()
         test = estimator.backtest(self.frame, stride=self.stride)
         predict_seconds = time.perf_counter() - began
-        extras = _branches(estimator)  # the attention of the test windows' last batch, before validation runs
+        extras = branch_extras(estimator)  # the attention of the test windows' last batch, before validation runs
         validation = estimator.backtest(self.frame, stride=self.stride, part="validation")
         if self.reference is None:
             self.reference = self._reference_arrays(estimator, test, validation)
@@ -168,14 +169,3 @@ def _is_time(label: str) -> bool:
     except ValueError:
         return True
     return False
-
-
-def _branches(estimator: Forecaster) -> dict:
-    """What `parallel` learned about its branches: weights, or the attention over the test origins' windows."""
-    backbone = estimator.net_.backbone
-    if getattr(backbone, "merge", None) not in ("weighted", "attention"):
-        return {}
-    extras = {"merge": backbone.merge, "weights": backbone.branch_weights()}
-    if backbone.merge == "attention":
-        extras["attention"] = backbone.last_attention.float().cpu().numpy().round(4).tolist()
-    return extras

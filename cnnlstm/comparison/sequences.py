@@ -18,6 +18,7 @@ from ..data.sequences import SequenceSet, as_sequences, check_labels
 from ..estimators import Classifier, Regressor
 from ..estimators.sequence import rul_metrics
 from ..metrics import classification_metrics, regression_metrics
+from .branches import branch_extras
 
 SERIES_MODELS = ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "parallel_weighted", "parallel_attention"]
 FRAMES_MODELS = ["lrcn", "conv_lstm"]
@@ -27,16 +28,6 @@ def _timed(function, *args):
     began = time.perf_counter()
     value = function(*args)
     return value, time.perf_counter() - began
-
-
-def _branches(estimator) -> dict:
-    backbone = estimator.net_.backbone
-    if getattr(backbone, "merge", None) not in ("weighted", "attention"):
-        return {}
-    extras = {"merge": backbone.merge, "weights": backbone.branch_weights()}
-    if backbone.merge == "attention":
-        extras["attention"] = backbone.last_attention.float().cpu().numpy().round(4).tolist()
-    return extras
 
 
 def _record(estimator, train_seconds: float, predict_seconds: float, extras: dict) -> dict:
@@ -104,7 +95,7 @@ class ClassifyProblem:
         estimator = Classifier(model=model, seed=seed, progress=progress, **{**self.settings, **kwargs})
         _, train_seconds = _timed(estimator.fit, self.train, self.y)
         test, predict_seconds = _timed(estimator.predict_proba, self.test)
-        extras = _branches(estimator)
+        extras = branch_extras(estimator)
         val = estimator.validation_indices_
         record = _record(estimator, train_seconds, predict_seconds, extras)
         return record, {"test": test, "val": estimator.predict_proba(self.train.subset(val)),
@@ -200,12 +191,12 @@ class RegressProblem:
         if not self.units:
             _, train_seconds = _timed(estimator.fit, self.train, self.y)
             test, predict_seconds = _timed(estimator.predict, self.test)
-            extras, val = _branches(estimator), estimator.validation_indices_
+            extras, val = branch_extras(estimator), estimator.validation_indices_
             return (_record(estimator, train_seconds, predict_seconds, extras),
                     {"test": test, "val": estimator.predict(self.train.subset(val)), "val_truth": self.y[val]})
         _, train_seconds = _timed(lambda: estimator.fit(self.train, group=self.group, target=self.target))
         last, predict_seconds = _timed(estimator.last_cycle, self.test)
-        extras = _branches(estimator)
+        extras = branch_extras(estimator)
         val_frame = self.train[self.train[self.group].isin(estimator.validation_units_)]
         val = estimator.windows(val_frame, target=self.target)
         if self.reference is None:  # the windows the baselines read, prepared as the networks see them
