@@ -567,7 +567,7 @@ def compare(data_path, dataset, data_dir, task, test_path, model_names, baseline
     settings = _settings({}, config_file, assignments, **options)
     targets = settings.pop("targets", None)
     target = targets[0] if targets and len(targets) == 1 else None
-    kwargs = dict(task=task, models=_names(model_names), baselines=_names(baseline_names), ensembles=ensembles,
+    kwargs = dict(task=task, name=dataset or Path(data_path).name, models=_names(model_names), baselines=_names(baseline_names), ensembles=ensembles,
                   seeds=seeds, horizon=settings.pop("horizon", None), window=settings.pop("window", None),
                   stride=stride, data_dir=data_dir)
     if dataset:

@@ -285,3 +285,16 @@ def test_sequence_regression_from_arrays(etth1):
     assert table.loc["ridge", "rmse"] < table.loc["mean", "rmse"]
     for contender, runs in result.runs.items():
         assert all(arrays["test"].shape == (len(starts) - 300,) for _, arrays in runs), contender
+
+
+def test_image_sequence_classification_compares_the_frames_models():
+    from cnnlstm.data.moving_digits import make_moving_digits
+
+    train = make_moving_digits(40, num_frames=4, canvas=12, seed=0, digits="train")
+    test = make_moving_digits(20, num_frames=4, canvas=12, seed=1, digits="test")
+    result = cnnlstm.compare((train.X, train.direction), task="classify", test_data=(test.X, test.direction),
+                             name="moving digits", seeds=1, epochs=1, progress=False, filters=4, hidden_size=8,
+                             hidden_channels=4)
+    assert set(result.table.index) == {"lrcn", "conv_lstm", "stacked"}  # no series baseline reads frames
+    assert result.payload["title"] == "cnnlstm compare: moving digits"
+    assert np.array(result.payload["confusion"]["matrices"]["lrcn"]).sum() == 20

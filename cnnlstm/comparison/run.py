@@ -61,8 +61,8 @@ class Comparison:
 def compare(data="airline", *, task: str = "auto", test_data=None, models: list[str] | None = None,
             baselines: list[str] | None = None, ensembles: bool = True, seeds: int = 3, horizon: int | None = None,
             window: int | None = None, stride: int = 1, group: str | None = None, target: str | None = None,
-            out=None, data_dir=None, progress: bool | None = None, report: bool = True, dry_run: bool = False,
-            **settings) -> Comparison:
+            out=None, data_dir=None, name: str | None = None, progress: bool | None = None, report: bool = True,
+            dry_run: bool = False, **settings) -> Comparison:
     """Train every suitable architecture over `seeds` seeds on one split, beside ensembles and classical
     baselines; rank them on the test part, say which differences are significant, and write a report.
 
@@ -79,6 +79,7 @@ def compare(data="airline", *, task: str = "auto", test_data=None, models: list[
         horizon, window, stride: forecasting: None picks a season of horizon and two of history.
         group, target: units' rows for regression (C-MAPSS: unit and rul, set automatically for its names).
         out: the run folder: results are stored as they finish and a rerun resumes; None keeps them in memory.
+        name: what the table and report call the data (default: the dataset name or the file name).
         progress: one display for the whole comparison; None shows it on a terminal only.
         report: write `report.html` in `out`.
         dry_run: check the data, the settings and every contender (one epoch of each on a small slice, the
@@ -91,7 +92,8 @@ def compare(data="airline", *, task: str = "auto", test_data=None, models: list[
         >>> result.table[["rank", "rmse", "verdict"]]
     """
     seeds = _positive("seeds", seeds)
-    problem, name = _problem(data, task, test_data, horizon, window, stride, group, target, data_dir, settings)
+    problem, name = _problem(data, task, test_data, horizon, window, stride, group, target, data_dir, settings,
+                             name)
     models = _check_models(models, problem)
     settings = {**DEFAULTS[problem.task], **problem.settings}
     shared, per_model = _split_hyperparameters(settings, models, problem)
@@ -188,13 +190,15 @@ def _archive(data) -> object | None:
     return None
 
 
-def _problem(data, task, test_data, horizon, window, stride, group, target, data_dir, settings):
+def _problem(data, task, test_data, horizon, window, stride, group, target, data_dir, settings, name):
     if task not in TASKS:
         from .._errors import unknown_name
 
         raise unknown_name("task", task, TASKS)
     archive = _archive(data)
-    name = data if isinstance(data, str) else type(data).__name__
+    if name is None:
+        is_path = isinstance(data, (str, os.PathLike)) and os.path.exists(data)
+        name = Path(data).name if is_path else data if isinstance(data, str) else type(data).__name__
     if archive is not None:
         kind = "rul" if archive.archive == "CMAPSS" else "classify"
         if task not in ("auto", kind) and not (kind == "rul" and task == "regress"):
