@@ -298,3 +298,16 @@ def test_image_sequence_classification_compares_the_frames_models():
     assert set(result.table.index) == {"lrcn", "conv_lstm", "stacked"}  # no series baseline reads frames
     assert result.payload["title"] == "cnnlstm compare: moving digits"
     assert np.array(result.payload["confusion"]["matrices"]["lrcn"]).sum() == 20
+
+
+def test_variable_length_classification_pads_train_and_test_alike():
+    """JapaneseVowels (lengths 7 to 29; the longest test case is longer than any training case): masked networks,
+    and MiniRocket fitted on sequences padded to the longest of either split, so none is cut."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # the baseline warns when it must cut a sequence
+        result = cnnlstm.compare("JapaneseVowels", models=["cnn"], seeds=1, epochs=1, progress=False, filters=8,
+                                 num_conv_layers=1)
+    assert result.table.loc["minirocket", "accuracy"] > 0.9
+    assert "7 to" in result.payload["data"]["summary"]["length"]

@@ -35,10 +35,12 @@ def _record(estimator, train_seconds: float, predict_seconds: float, extras: dic
             "history": estimator.history_.to_dict(orient="records"), "extras": extras}
 
 
-def _padded(data: SequenceSet) -> tuple[np.ndarray, np.ndarray]:
-    """(N, T, F) end-padded with zeros, and the lengths: what the classical baselines take."""
-    X = np.array(data.X, dtype=np.float32)
-    X[np.arange(X.shape[1])[None, :] >= data.lengths[:, None]] = 0.0
+def _padded(data: SequenceSet, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """(N, length, F) end-padded with zeros, and the lengths: what the classical baselines take. Train and test
+    share one length, so MiniRocket is fitted on the longest sequence it will see."""
+    X = np.zeros((len(data), length, *data.X.shape[2:]), np.float32)
+    X[:, : data.X.shape[1]] = data.X
+    X[np.arange(length)[None, :] >= data.lengths[:, None]] = 0.0
     return X, data.lengths
 
 
@@ -103,8 +105,9 @@ class ClassifyProblem:
 
     def run_baseline(self, name: str, seed: int | None) -> tuple[dict, dict]:
         baseline = classical.sequence_baseline(name, "classify", seed=seed or 0)
-        _, fit_seconds = _timed(baseline.fit, *_padded(self.train), self.y)
-        test, predict_seconds = _timed(baseline.predict_proba, *_padded(self.test))
+        length = max(self.train.X.shape[1], self.test.X.shape[1])
+        _, fit_seconds = _timed(baseline.fit, *_padded(self.train, length), self.y)
+        test, predict_seconds = _timed(baseline.predict_proba, *_padded(self.test, length))
         order = np.searchsorted(baseline.classes_, self.classes)  # columns in our class order
         return ({"train_s": fit_seconds, "predict_s": predict_seconds, "parameters": baseline.num_parameters()},
                 {"test": np.asarray(test)[:, order]})
@@ -219,7 +222,8 @@ class RegressProblem:
             ref = self.reference
             fit_args, test_args = (ref["X"], ref["lengths"], ref["y"]), (ref["X_test"], ref["lengths_test"])
         else:
-            fit_args, test_args = (*_padded(self.train), self.y), _padded(self.test)
+            length = max(self.train.X.shape[1], self.test.X.shape[1])
+            fit_args, test_args = (*_padded(self.train, length), self.y), _padded(self.test, length)
         _, fit_seconds = _timed(baseline.fit, *fit_args)
         test, predict_seconds = _timed(baseline.predict, *test_args)
         record = {"train_s": fit_seconds, "predict_s": predict_seconds, "parameters": baseline.num_parameters()}
