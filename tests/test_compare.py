@@ -109,6 +109,7 @@ def test_compare_forecasting_ranks_models_ensembles_and_baselines(airline, tmp_p
     assert payload["task"] == "forecast" and len(payload["forecasts"]["origins"]) == 13  # 24 test months, h=12
     assert set(payload["forecasts"]["predictions"]) == set(table.index)
     assert set(payload["curves"]) == {"cnn", "lstm"}
+    assert "stacked: 2 weights fitted on 13 validation predictions per seed" in payload["notes"][0]
     assert (tmp_path / "report.html").stat().st_size > 1_000_000  # plotly inlined: it opens offline
     assert pd.read_csv(tmp_path / "table.csv", index_col="contender").index.tolist() == table.index.tolist()
 

@@ -326,9 +326,11 @@ def _ensembles(runs: dict, models: list[str], problem, seeds: int) -> dict:
         stacked = []
         for s in range(seeds):
             chosen = [runs[m][s] for m in members]
-            weights = stack_weights([arrays["val"] for _, arrays in chosen], problem.val_truth(chosen[0][1]),
-                                    loss=problem.stack_loss)
+            truth = problem.val_truth(chosen[0][1])
+            weights = stack_weights([arrays["val"] for _, arrays in chosen], truth, loss=problem.stack_loss)
             stacked.append(_ensemble_run(STACKED, s, chosen, weights, members, problem))
+            stacked[-1][0]["note"] = (f"stacked: {len(members)} weights fitted on {len(truth)} validation "
+                                      "predictions per seed (few predictions make noisy weights)")
         result[STACKED] = stacked
     return result
 
