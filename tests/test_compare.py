@@ -312,3 +312,18 @@ def test_variable_length_classification_pads_train_and_test_alike():
                                  num_conv_layers=1)
     assert result.table.loc["minirocket", "accuracy"] > 0.9
     assert "7 to" in result.payload["data"]["summary"]["length"]
+
+
+def test_missing_baseline_libraries_are_noted_not_fatal(monkeypatch):
+    """Without the `baselines` extra the comparison still runs; the table says what it left out, and asking for a
+    missing baseline by name is an error with the fix."""
+    from cnnlstm import baselines
+
+    real = baselines.missing_dependency
+    monkeypatch.setattr(baselines, "missing_dependency", lambda name: "needs statsforecast: pip install "
+                        "'cnnlstm[baselines]'" if name in baselines.FORECAST_BASELINES else real(name))
+    result = cnnlstm.compare("airline", models=["cnn"], seeds=1, epochs=1, progress=False, filters=8)
+    assert set(result.table.index) == {"cnn", "naive", "seasonal_naive"}
+    assert any(note.startswith("autoarima left out: needs statsforecast") for note in result.payload["notes"])
+    with pytest.raises(ValueError, match=r"`baselines` holds 'theta', but needs statsforecast: pip install"):
+        cnnlstm.compare("airline", models=["cnn"], baselines=["theta"], seeds=1, epochs=1)
