@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,8 +71,10 @@ def main(argv=None) -> int:
         if args.dry_run:
             settings.update(DRY[name])
         began = time.perf_counter()
-        out = Path(args.out + ("-dry-run" if args.dry_run else "")) / name
-        result = cnnlstm.compare(data, seeds=1 if args.dry_run else args.seeds, out=out, progress=False, **settings)
+        with tempfile.TemporaryDirectory() as scratch:  # a dry run starts afresh and leaves nothing behind
+            out = Path(scratch if args.dry_run else args.out) / name
+            result = cnnlstm.compare(data, seeds=1 if args.dry_run else args.seeds, out=out, progress=False,
+                                     **settings)
         payload = result.payload
         metrics = [c for c in payload["columns"] if c not in
                    ("rank", "contender", "kind", "train_s", "predict_s", "parameters", "p_value", "verdict")]
