@@ -27,7 +27,9 @@ demo: setup
 # The report test opens the HTML in a real browser: Debian's chromium, installed here when missing.
 browser:
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
-		{ $(SUDO) apt-get install -y -q chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }; }
+		{ command -v apt-get >/dev/null || { echo "make browser: chromium is missing and there is no apt-get here." \
+			"Install Chromium with your package manager (the report test opens a real browser), then rerun."; exit 1; }; \
+		$(SUDO) apt-get install -y -q chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }; }
 
 test: setup browser
 	$(BIN)/python -m pytest -q
