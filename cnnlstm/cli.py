@@ -567,8 +567,8 @@ def compare(data_path, dataset, data_dir, task, test_path, model_names, baseline
     settings = _settings({}, config_file, assignments, **options)
     targets = settings.pop("targets", None)
     target = targets[0] if targets and len(targets) == 1 else None
-    kwargs = dict(task=task, name=dataset or Path(data_path).name, models=_names(model_names), baselines=_names(baseline_names), ensembles=ensembles,
-                  seeds=seeds, horizon=settings.pop("horizon", None), window=settings.pop("window", None),
+    kwargs = dict(task=task, name=dataset or Path(data_path).name, models=_names(model_names),
+                  baselines=_names(baseline_names), ensembles=ensembles, seeds=seeds, horizon=settings.pop("horizon", None), window=settings.pop("window", None),
                   stride=stride, data_dir=data_dir)
     if dataset:
         data = dataset
@@ -595,7 +595,6 @@ def compare(data_path, dataset, data_dir, task, test_path, model_names, baseline
     _print_comparison(result)
 
 
-
 def _names(text: str | None) -> list[str] | None:
     if text is None:
         return None
@@ -603,7 +602,7 @@ def _names(text: str | None) -> list[str] | None:
 
 
 def _print_comparison(result) -> None:
-    payload, table = result.payload, result.table
+    payload = result.payload
     shown = Table(title=f"{payload['title']}: test part, ranked by {payload['metric']} "
                         f"({'higher' if payload['higher_is_better'] else 'lower'} is better)")
     metrics = [c for c in payload["columns"] if c not in ("rank", "contender", "kind", "p_value", "verdict", "train_s",

@@ -363,16 +363,13 @@ def _table(runs: dict, problem) -> pd.DataFrame:
     table.insert(0, "rank", range(1, len(table) + 1))
     table.index.name = "contender"
     best = table.index[0]
-    p_values = {}
-    for contender in table.index:
-        if contender == best:
-            p_values[contender] = float("nan")
-        elif problem.task == "forecast":
-            losses = lambda c: np.mean([problem.sample_losses(a["test"]) for _, a in runs[c]], axis=0)  # noqa: E731
-            p_values[contender] = diebold_mariano(losses(contender), losses(best), lag=problem.dm_lag())[1]
-        else:
-            scores = lambda c: [r["metrics"][problem.metric] for r, _ in runs[c]]  # noqa: E731
-            p_values[contender] = paired_test(scores(contender), scores(best))
+    if problem.task == "forecast":  # per-origin loss, averaged over seeds, against the best's
+        losses = {c: np.mean([problem.sample_losses(a["test"]) for _, a in runs[c]], axis=0) for c in table.index}
+        test = lambda c: diebold_mariano(losses[c], losses[best], lag=problem.dm_lag())[1]  # noqa: E731
+    else:  # the ranking metric, seed by seed
+        scores = {c: [r["metrics"][problem.metric] for r, _ in runs[c]] for c in table.index}
+        test = lambda c: paired_test(scores[c], scores[best])  # noqa: E731
+    p_values = {c: float("nan") if c == best else test(c) for c in table.index}
     table["p_value"] = pd.Series(p_values)
     table["verdict"] = pd.Series(verdicts(p_values, best))
     return table

@@ -601,16 +601,21 @@ class Regressor(_SequenceEstimator):
         values = outputs.reshape(len(outputs), *self.output_shape_) if self.output_shape_ else outputs.reshape(-1)
         return values * self.target_std_ + self.target_mean_
 
-    def _unit_predictions(self, frame: pd.DataFrame, *, target: str | None, every_window: bool):
+    def _unit_windows(self, frame, *, target: str | None, every_window: bool):
+        """The grouped units of `frame`, the start row of each window (every one, or each unit's last) and the
+        row each window ends at."""
         frame = read_table(frame, what="data") if isinstance(frame, (str, os.PathLike)) else frame
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"`data` must be a DataFrame of units' rows (as in fit). Received: {type(frame).__name__}.")
         series = self._grouped(frame, target=target)
         rows = series.window_rows(self.window) if every_window else series.last_rows(self.window)
+        return series, rows, rows + series.lengths(rows, self.window) - 1
+
+    def _unit_predictions(self, frame: pd.DataFrame, *, target: str | None, every_window: bool):
+        series, rows, ends = self._unit_windows(frame, target=target, every_window=every_window)
         gather = self._gather(series, self.device_, masked=True)
         out = predict(self.net_, gather.inputs, torch.as_tensor(rows, device=self.device_),
                       amp=self.amp).cpu().numpy()
-        ends = rows + series.lengths(rows, self.window) - 1
         return series, ends, self._unscale(out)
 
     def predict(self, X, *, group: str | None = None, every_window: bool = False):
@@ -637,12 +642,10 @@ class Regressor(_SequenceEstimator):
         self._check_fitted()
         if self.mode_ != "units":
             raise ValueError("`windows` needs a model fitted on units' rows (fit(frame, group=..., target=...)).")
-        series = self._grouped(data, target=target)
-        rows = series.window_rows(self.window) if every_window else series.last_rows(self.window)
+        series, rows, ends = self._unit_windows(data, target=target, every_window=every_window)
         gather = GroupWindowGather(torch.as_tensor(series.values), torch.as_tensor(series.unit_end), None,
                                    window=self.window, masked=True)
         x, lengths = gather.inputs(torch.as_tensor(rows))
-        ends = rows + series.lengths(rows, self.window) - 1
         steps = np.arange(self.window)
         x = torch.where(torch.as_tensor(steps[None, :, None] < lengths.numpy()[:, None, None]), x, 0.0)
         unit_of_row = np.repeat(series.units, series.ends - series.starts)
