@@ -327,3 +327,25 @@ def test_missing_baseline_libraries_are_noted_not_fatal(monkeypatch):
     assert any(note.startswith("autoarima left out: needs statsforecast") for note in result.payload["notes"])
     with pytest.raises(ValueError, match=r"`baselines` holds 'theta', but needs statsforecast: pip install"):
         cnnlstm.compare("airline", models=["cnn"], baselines=["theta"], seeds=1, epochs=1)
+
+
+def test_more_input_errors_name_the_argument(airline, tmp_path):
+    X, y = cnnlstm.datasets.load("GunPoint", split="train")
+    with pytest.raises(ValueError, match="`test_data` must be None with a dataset name"):
+        cnnlstm.compare("GunPoint", test_data=(X, y))
+    with pytest.raises(ValueError, match="`test_data` and `group` are for classification and regression"):
+        cnnlstm.compare("airline", test_data=(X, y))
+    with pytest.raises(ValueError, match="`models` must name at least one neural contender"):
+        cnnlstm.compare("airline", models=[])
+    with pytest.raises(ValueError, match=r"test labels hold classes absent from training: \['9'\]"):
+        cnnlstm.compare((X, y), task="classify", test_data=(X[:3], np.array(["1", "2", "9"])))
+    with pytest.raises(ValueError, match=r"`truth` must have the predictions' shape \(3,\)"):
+        stack_weights([np.ones(3), np.zeros(3)], np.ones(4))
+    from click.testing import CliRunner
+
+    from cnnlstm.cli import main
+
+    table = tmp_path / "train.csv"
+    pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0], "label": ["x", "y"]}).to_csv(table, index=False)
+    result = CliRunner().invoke(main, ["compare", "--task", "classify", "--data", str(table), "--out", str(tmp_path)])
+    assert result.exit_code != 0 and "--task classify on a table needs --target COLUMN" in result.output
