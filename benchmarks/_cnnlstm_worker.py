@@ -46,7 +46,7 @@ def main(config_path: str, output_path: str) -> None:
     epochs = _epoch_seconds(clf.history_)
 
     began = time.perf_counter()
-    scores = clf.score(X_test, y_test)
+    scores = clf.evaluate(X_test, y_test)
     predict_seconds = time.perf_counter() - began
     num_train = len(X_train)
     num_fit = num_train - round(config["val_size"] * num_train)  # approximate when stratified per class

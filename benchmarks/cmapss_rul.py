@@ -31,7 +31,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
-from cnnlstm import Regressor, datasets  # noqa: E402
+from cnnlstm import UnitRegressor, datasets  # noqa: E402
 from cnnlstm.config import parse_assignments  # noqa: E402
 from cnnlstm.models import model_hyperparameters  # noqa: E402
 
@@ -78,12 +78,12 @@ def main(argv=None) -> int:
                 if (subset, model, seed, epochs, key) in done:
                     continue
                 began = time.perf_counter()
-                rul = Regressor(**{"model": model, "window": args.window, "epochs": epochs,
+                rul = UnitRegressor(**{"model": model, "window": args.window, "epochs": epochs,
                                    "batch_size": args.batch_size, "seed": seed, "device": "cpu", "progress": False,
                                    **extra})
                 rul.fit(train, group="unit", target="rul")
                 seconds = time.perf_counter() - began
-                scores = rul.score(test)
+                scores = rul.evaluate(test)
                 runs.append({"subset": subset, "model": model, "seed": seed, "epochs": epochs, "settings": key,
                              **scores, "val_loss": float(rul.history_["val_loss"].min()), "train_seconds": seconds,
                              "epochs_run": len(rul.history_), "parameters": rul.num_parameters()})

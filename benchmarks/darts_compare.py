@@ -131,7 +131,7 @@ def main(argv=None) -> int:
     fastest = min(api["epoch_seconds"])
     ours = {"windows_per_s": n / fastest, "train_only_windows_per_s": n / max(1e-9, fastest - val),
             "validation_seconds": val, "predict_seconds": api["api_backtest_seconds"],
-            "scaled_mse": forecaster.score(frame)["scaled_mse"], **api}
+            "scaled_mse": forecaster.evaluate(frame)["scaled_mse"], **api}
     plain["windows_per_s"] = n / min(plain["plain_epoch_seconds_all"])
 
     rows = [{"library": "cnnlstm Forecaster", "threads": threads, "train_windows_per_s": ours["windows_per_s"],

@@ -3,7 +3,7 @@
 Protocol: train/validation/test = 12/4/4 months (split=(8640, 2880, 2880) rows), z-score fitted on the training
 part (scaler="standard"), input window 96, horizons 96/192/336/720, all 7 channels as targets, no calendar
 features unless --calendar is given. Metrics: MSE and MAE on the scaled data over every test origin (stride 1),
-i.e. `Forecaster.score(...)["scaled_mse"]` and `["scaled_mae"]`. Each (model, horizon) runs --seeds seeds and is
+i.e. `Forecaster.evaluate(...)["scaled_mse"]` and `["scaled_mae"]`. Each (model, horizon) runs --seeds seeds and is
 reported as mean +- std. Early stopping uses the validation part only (Forecaster's patience).
 
 At horizon 96 the table shows beside our numbers the figures published for other models under this protocol
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
                 forecaster.fit(frame)
                 fit_seconds = time.perf_counter() - began
                 began = time.perf_counter()
-                metrics = forecaster.score(frame)
+                metrics = forecaster.evaluate(frame)
                 score_seconds = time.perf_counter() - began
                 run = {"model": model, "horizon": horizon, "seed": seed, "scaled_mse": metrics["scaled_mse"],
                        "scaled_mae": metrics["scaled_mae"], "test_windows": metrics["windows"],

@@ -51,7 +51,7 @@ def main(argv=None) -> int:
         began = time.perf_counter()
         forecaster = Forecaster(model, **{**settings, **extra}).fit(frame)
         validation = forecaster.backtest(frame, part="validation").metrics.loc["model", "scaled_mse"]
-        test = forecaster.score(frame)["scaled_mse"]
+        test = forecaster.evaluate(frame)["scaled_mse"]
         rows.append({"model": model, "settings": str(extra or "defaults"), "validation_mse": float(validation),
                      "test_mse": float(test), "epochs_run": len(forecaster.history_),
                      "best_epoch": int(forecaster.history_["val_loss"].idxmin()) + 1,

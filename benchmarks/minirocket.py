@@ -52,7 +52,7 @@ def archive_of(name: str) -> str:
     """"UCR" or "UEA": the folder of `name` inside a data folder."""
     if name in PROBLEMS:
         return PROBLEMS[name]
-    from cnnlstm.data.archives import archive_info
+    from cnnlstm.data.sources.archives import archive_info
 
     return archive_info(name).archive
 

@@ -8,7 +8,7 @@ and "direction" (8 classes); chance is 10% and 12.5%.
 Protocol: the public API, as a user would call it,
 
     Classifier(model=name, epochs=E, seed=s, device="cpu", progress=False, **hyperparameters).fit(X_train, y_train)
-    .score(X_test, y_test)
+    .evaluate(X_test, y_test)
 
 with the library's defaults for everything else: the Classifier carves a stratified 20% validation part out of the
 training sequences and keeps the weights of the best validation loss, scales the channel on the training part,
@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
 from cnnlstm import Classifier  # noqa: E402
-from cnnlstm.data.moving_digits import make_moving_digits  # noqa: E402
+from cnnlstm.data.sources.moving_digits import make_moving_digits  # noqa: E402
 
 NUM_CLASSES = {"digit": 10, "direction": 8}
 DRY_RUN_HYPERPARAMETERS = {"lrcn": dict(filters=8, hidden_size=8), "conv_lstm": dict(hidden_channels=8)}
@@ -79,7 +79,7 @@ def run_one(name: str, task: str, seed: int, args) -> dict:
     began = time.perf_counter()
     clf.fit(train.X, labels(train, task))
     seconds = time.perf_counter() - began
-    scores = clf.score(test.X, labels(test, task))
+    scores = clf.evaluate(test.X, labels(test, task))
     history = clf.history_
     best = history.loc[history["val_loss"].idxmin()]
     print(f"  {name} {task} seed {seed}: test accuracy {scores['accuracy']:.3f}, best validation loss "

@@ -79,7 +79,7 @@ def main(argv=None) -> int:
                 clf = Classifier(**model_settings(name), epochs=epochs, seed=seed, device="cpu", progress=False)
                 clf.fit(X, y)
                 seconds = time.perf_counter() - began
-                scores = clf.score(X_test, y_test)
+                scores = clf.evaluate(X_test, y_test)
                 runs.append({"problem": problem, "model": name, "seed": seed, "epochs": epochs, **scores,
                              "train_seconds": seconds, "parameters": clf.num_parameters(),
                              "epochs_run": len(clf.history_)})

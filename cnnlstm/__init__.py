@@ -3,25 +3,58 @@
     >>> from cnnlstm import Forecaster, datasets                                   # doctest: +SKIP
     >>> airline = datasets.load("airline")
     >>> f = Forecaster(model="cnn_lstm", window=24, horizon=12, split=(96, 24, 24)).fit(airline)
-    >>> f.score(airline)["rmse"]
+    >>> f.evaluate(airline)["rmse"]
+
+The names below are imported on first use (PEP 562), so `import cnnlstm` and the command line's `--help` stay fast:
+torch, pandas, scipy and the comparison load only when something needs them.
 """
 
-from .comparison import compare
-from .data import datasets
-from .estimators import Classifier, Forecaster, Regressor
-from .models import build_model, list_models
+from __future__ import annotations
 
-__all__ = ["Classifier", "Forecaster", "Regressor", "build_model", "compare", "datasets", "list_models", "load"]
+import importlib
+
 __version__ = "0.1.0"
+
+# public name -> the module that defines it
+_LAZY = {
+    "Forecaster": "cnnlstm.estimators", "Classifier": "cnnlstm.estimators", "Regressor": "cnnlstm.estimators",
+    "UnitRegressor": "cnnlstm.estimators", "NotFittedError": "cnnlstm._errors",
+    "build_model": "cnnlstm.models", "list_models": "cnnlstm.models", "compare": "cnnlstm.comparison",
+    "datasets": "cnnlstm.data.sources.datasets",
+}
+__all__ = [*_LAZY, "load", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        value = module if name == "datasets" else getattr(module, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'cnnlstm' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 def load(path, *, device: str = "auto"):
-    """Load a saved estimator folder, whatever its kind (Forecaster, Classifier or Regressor)."""
+    """Load a saved estimator folder, whatever its kind (Forecaster, Classifier, Regressor or UnitRegressor).
+
+    Example:
+        >>> model = cnnlstm.load("runs/cnn_lstm-airline")      # doctest: +SKIP
+        >>> model.predict(data)
+    """
     from pathlib import Path
 
-    from .checkpoint import read_json
+    from .estimators import ESTIMATORS
+    from .estimators.base import read_config
 
-    config_file = Path(path) / "config.json"
-    kinds = {cls.__name__: cls for cls in (Forecaster, Classifier, Regressor)}
-    kind = read_json(config_file).get("estimator") if config_file.exists() else None
-    return kinds.get(kind, Forecaster).load(path, device=device)
+    config = read_config(Path(path))
+    kind = config.get("estimator")
+    if kind not in ESTIMATORS:
+        raise ValueError(
+            f"{str(Path(path) / 'config.json')!r} names estimator {kind!r}; this cnnlstm knows "
+            f"{', '.join(ESTIMATORS)}. Fix: pass a folder written by an estimator's save()."
+        )
+    return ESTIMATORS[kind]._from_config(config, Path(path), device)

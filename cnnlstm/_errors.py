@@ -24,3 +24,11 @@ def unknown_name(arg: str, name: str, options: Iterable[str], fix: str = "") -> 
     if fix:
         message += f" {fix}"
     return ValueError(message)
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when an estimator or a scaler is used before `fit`.
+
+    It subclasses ValueError and AttributeError, as scikit-learn's own does, so code written for scikit-learn
+    (`except NotFittedError`, `hasattr` checks) treats ours the same way.
+    """

@@ -1,133 +1,155 @@
-"""The `cnnlstm` command: a thin skin over the library. Each subcommand parses options into the same arguments
-the Python API takes and calls one function; `--dry-run` checks data and settings without training."""
+"""The `cnnlstm` command: a thin skin over the library. Each subcommand parses options into the arguments the
+Python API takes and calls it; `--dry-run` runs the estimator's `check` (data and settings checked, the network
+built, nothing trained or written).
+
+Everything heavy (torch, pandas, the comparison) is imported inside the commands that use it, so `--help`,
+`--version`, `models` and `datasets` answer at once.
+"""
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
-import numpy as np
-import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
-from . import checkpoint, config
-from .comparison import compare as run_compare
-from .comparison import resolve_data
-from .data import datasets
-from .data.io import read_table
-from .estimators import Forecaster
-from .evaluate import summary_metrics
-from .models import MODEL_DESCRIPTIONS, list_models, model_hyperparameters
+TASKS = ("forecast", "classify", "regress", "rul")
+COMPARE_TASKS = ("auto", *TASKS)
+ESTIMATOR_OF = {"forecast": "Forecaster", "classify": "Classifier", "regress": "Regressor", "rul": "UnitRegressor"}
+ESTIMATOR_FILE = {"Forecaster": "forecaster", "Classifier": "classifier", "Regressor": "regressor",
+                  "UnitRegressor": "units"}
+OUTPUT_SUFFIXES = (".csv", ".parquet", ".json")
 
-COMPARE_TASKS = ("auto", "forecast", "classify", "regress", "rul")
-console = Console(width=None if sys.stdout.isatty() else 160)  # pipes and CI get the whole table
+
+@functools.cache
+def estimator_defaults(name: str) -> dict:
+    """An estimator's keyword defaults, read from its source (so `--help` shows them without importing torch)."""
+    source = (Path(__file__).parent / "estimators" / f"{ESTIMATOR_FILE[name]}.py").read_text(encoding="utf-8")
+    cls = next(n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == name)
+    init = next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+    arguments = init.args
+    defaults = {a.arg: ast.literal_eval(d) for a, d in zip(arguments.args[::-1], arguments.defaults[::-1])}
+    defaults.update({a.arg: ast.literal_eval(d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults)})
+    return defaults
+
+
+def _defaults_text(name: str, forecast_only: bool = False) -> str:
+    """'default: 20 forecast, 100 classify, 30 regress/rul' for option `name`, from the estimators' signatures."""
+    if forecast_only:
+        return f"default: {estimator_defaults('Forecaster')[name]}"
+    values = {task: estimator_defaults(ESTIMATOR_OF[task]).get(name) for task in TASKS}
+    if len(set(map(repr, values.values()))) == 1:
+        return f"default: {values['forecast']}"
+    merged: dict[str, list[str]] = {}
+    for task, value in values.items():
+        merged.setdefault(repr(value), []).append(task)
+    return "default: " + ", ".join(f"{eval(value)} {'/'.join(tasks)}" for value, tasks in merged.items())  # noqa: S307
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 160)  # pipes and CI get the whole table
+
+
+def echo(*objects) -> None:
+    _console().print(*objects)
+
 
 # ---------------------------------------------------------------------------------------------- shared options
 
 
 def _data_options(func):
     func = click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-                        help="Folder with local copies of the datasets (default: $CNNLSTM_DATA_DIR).")(func)
+                        help="Folder with local copies of the datasets (default: $CNNLSTM_DATA_DIR, then the cache).")(func)
     func = click.option("--dataset", default=None, metavar="NAME",
-                        help="A named dataset (see `cnnlstm datasets`), e.g. airline or etth1.")(func)
-    func = click.option("--data", "data_path", type=click.Path(dir_okay=False), default=None,
-                        help="A CSV (.csv, .csv.gz) or Parquet file: a time column and value columns.")(func)
+                        help="A named dataset (see `cnnlstm datasets`), e.g. airline, etth1, GunPoint, cmapss-fd001.")(func)
+    func = click.option("--data", "data_path", type=click.Path(exists=True), default=None,
+                        help="A file: CSV or Parquet (any task), .ts (classify/regress), .npy/.npz or a folder of "
+                             "frames (image sequences).")(func)
     return func
 
 
-def _forecast_options(func):
+def _training_options(func):
+    """Options that map to estimator parameters; each is checked against the chosen task's estimator."""
     options = [
         click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
-                     help="A model hyperparameter, repeatable: --set hidden_size=128 --set merge=attention."),
+                     help="A model hyperparameter, repeatable: --set hidden_size=128 --set merge=attention "
+                          "(`cnnlstm models` lists them)."),
         click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True), default=None,
-                     help="A TOML run file; options given here override it."),
+                     help="A TOML run file of estimator settings (a [hyperparameters] table for the model); "
+                          "options given here override it."),
         click.option("--cuda-graph", "cuda_graph", is_flag=True, default=None,
                      help="Replay the whole training step as one CUDA graph (CUDA only)."),
         click.option("--max-steps-per-epoch", type=int, default=None,
-                     help="Cap the steps of each epoch (very large data)."),
-        click.option("--device", default=None, help="auto (default), cpu, cuda or mps."),
-        click.option("--seed", type=int, default=None, help="Random seed (default 0)."),
-        click.option("--patience", type=int, default=None, help="Epochs without a better validation loss before stopping."),
-        click.option("--lr", type=float, default=None, help="Peak learning rate (default 1e-3)."),
-        click.option("--batch-size", type=int, default=None, help="Windows per step (default 64)."),
-        click.option("--epochs", type=int, default=None, help="Passes over the training windows."),
-        click.option("--loss", type=click.Choice(["mse", "mae", "huber"]), default=None, help="Training loss."),
+                     help="forecast: cap the steps of each epoch (very large data; default: none)."),
+        click.option("--device", default=None, help="auto, cpu, cuda or mps (default: auto)."),
+        click.option("--seed", type=int, default=None, help="Random seed (default: 0)."),
+        click.option("--patience", type=int, default=None,
+                     help="Epochs without a better validation loss before stopping ("
+                          + _defaults_text("patience") + "; None: never)."),
+        click.option("--lr", type=float, default=None, help="Peak learning rate (" + _defaults_text("lr") + ")."),
+        click.option("--batch-size", type=int, default=None,
+                     help="Windows or sequences per step (" + _defaults_text("batch_size") + "; None: automatic)."),
+        click.option("--epochs", type=int, default=None, help="Passes over the training data ("
+                     + _defaults_text("epochs") + ")."),
+        click.option("--val-size", type=float, default=None,
+                     help="classify/regress/rul: fraction of the training sequences or units held out to pick the "
+                          "epoch (default: 0.2)."),
+        click.option("--loss", type=click.Choice(["mse", "mae", "huber"]), default=None,
+                     help="forecast: the training loss (default: mse)."),
         click.option("--channel-independent", is_flag=True, default=None,
-                     help="Forecast each channel from its own history with shared weights."),
+                     help="forecast: each channel from its own history with shared weights (default: off)."),
         click.option("--no-revin", "revin", flag_value=False, default=None,
-                     help="Turn off per-window instance normalisation inside the network."),
+                     help="forecast: turn off per-window instance normalisation inside the network."),
         click.option("--scaler", type=click.Choice(["standard", "minmax", "none"]), default=None,
-                     help="Scaling fitted on the training part (default standard)."),
+                     help="forecast: scaling fitted on the training part (default: standard)."),
         click.option("--split", default=None, metavar="A,B,C",
-                     help="Train, validation, test: fractions 0.7,0.1,0.2, row counts 8640,2880,2880, "
-                          "or two dates 2017-06-01,2017-10-01."),
-        click.option("--freq", default=None, help="Put the data on this regular grid first, e.g. h or 15min."),
+                     help="forecast: train, validation, test as fractions 0.7,0.1,0.2 (the default), row counts "
+                          "8640,2880,2880 or two dates 2017-06-01,2017-10-01; a named dataset brings its own."),
+        click.option("--freq", default=None, help="forecast: put the data on this regular grid first, e.g. h or 15min."),
         click.option("--missing", type=click.Choice(["error", "interpolate", "ffill"]), default=None,
-                     help="What to do with missing values (default: error)."),
-        click.option("--id-col", default=None, help="Long layout: the column naming each series."),
-        click.option("--time-col", default=None, help="The timestamp column (default: found by type or name)."),
+                     help="forecast: what to do with missing values (default: error)."),
+        click.option("--id-col", default=None,
+                     help="forecast: the column naming each series (long layout); classify/regress: the column "
+                          "naming each sequence of several rows; rul: the unit column (default: unit)."),
+        click.option("--time-col", default=None,
+                     help="forecast/rul: the time column (default: found by type or name; rul: cycle when present)."),
         click.option("--calendar", default=None, metavar="auto|none|LIST",
-                     help="Calendar features: auto, none, or e.g. hour,dayofweek."),
-        click.option("--future-covariate", "future_covariates", multiple=True, help="A known-future column; repeatable."),
-        click.option("--past-covariate", "past_covariates", multiple=True, help="An observed covariate; repeatable."),
-        click.option("--target", "targets", multiple=True, help="A column to forecast; repeatable (default: all numeric)."),
-        click.option("--horizon", type=int, default=None, help="Steps forecast at once."),
-        click.option("--window", type=int, default=None, help="Input steps per forecast."),
+                     help="forecast: calendar features: auto (the default), none, or e.g. hour,dayofweek."),
+        click.option("--future-covariate", "future_covariates", multiple=True,
+                     help="forecast: a known-future column; repeatable."),
+        click.option("--past-covariate", "past_covariates", multiple=True,
+                     help="forecast: an observed covariate; repeatable."),
+        click.option("--target", "targets", multiple=True,
+                     help="forecast: a column to forecast, repeatable (default: a named dataset's customary "
+                          "target, else every numeric column); classify/regress: the label or value column of a "
+                          "table; rul: the per-row target (default: rul)."),
+        click.option("--horizon", type=int, default=None,
+                     help="forecast: steps forecast at once (default: a named dataset's season, else 24)."),
+        click.option("--window", type=int, default=None,
+                     help="forecast: input steps per forecast (default: two seasons, else four horizons); rul: rows "
+                          f"per window (default: {estimator_defaults('UnitRegressor')['window']})."),
     ]
     for option in options:
         func = option(func)
     return func
 
 
-def _load_data(data_path, dataset, data_dir, *, required=True):
-    if data_path and dataset:
-        raise click.UsageError("Pass either --data or --dataset, not both.")
-    if dataset:
-        datasets.info(dataset)  # an unknown name fails here, with the valid names
-        return resolve_data(dataset, data_dir=data_dir)
-    if data_path:
-        return read_table(data_path, what="--data"), {}
-    if required:
-        raise click.UsageError("Pass --data PATH (a CSV or Parquet file) or --dataset NAME (see `cnnlstm datasets`).")
-    return None, {}
-
-
-def _settings(defaults: dict, config_file, assignments, **options) -> dict:
-    """Defaults < dataset settings < TOML file < command-line options."""
-    settings = dict(defaults)
-    if config_file:
-        from_file = config.read_toml(config_file)
-        hyper = from_file.pop("hyperparameters", {})
-        settings.update(from_file)
-        settings.update(hyper)
-    for key, value in options.items():
-        if value is None or value == ():
-            continue
-        if key in ("targets", "past_covariates", "future_covariates"):
-            value = list(value)
-        elif key == "split":
-            value = config.parse_split(value)
-        elif key == "calendar":
-            value = value if value in ("auto", "none") else [v.strip() for v in value.split(",")]
-            value = None if value == "none" else value
-        settings[key] = value
-    settings.update(config.parse_assignments(assignments, option="--set"))
-    return settings
-
-
 def _fail_cleanly(func):
     """Turn the library's input errors into a one-line CLI error; CNNLSTM_DEBUG=1 shows the traceback instead."""
-    import functools
-    import os
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from .data.sources.store import DatasetUnavailableError
+
         try:
             return func(*args, **kwargs)
-        except (ValueError, TypeError, FileNotFoundError, datasets.DatasetUnavailableError) as error:
+        except (ValueError, TypeError, FileNotFoundError, ImportError, DatasetUnavailableError) as error:
             if os.environ.get("CNNLSTM_DEBUG"):
                 raise
             raise click.ClickException(f"{error}\n(set CNNLSTM_DEBUG=1 for the traceback)") from None
@@ -135,33 +157,103 @@ def _fail_cleanly(func):
     return wrapper
 
 
+def _source(data_path, dataset, *, required: bool = True):
+    if data_path and dataset:
+        raise click.UsageError("Pass either --data or --dataset, not both.")
+    source = dataset or data_path
+    if source is None and required:
+        raise click.UsageError("Pass --data PATH (a CSV, Parquet, .ts or .npz file) or --dataset NAME "
+                               "(see `cnnlstm datasets`).")
+    return source
+
+
+def _resolve_settings(task_data, config_file, assignments, options: dict, extra: dict) -> dict:
+    """Estimator settings: the data's < the TOML file's < the command line's; each checked against the task's
+    estimator (its parameters and the models' hyperparameters)."""
+    from . import config
+
+    task = task_data.task
+    settings = dict(task_data.settings)
+    if config_file:
+        settings.update(config.read_toml(config_file, estimator=_estimator_class(task, task_data)))
+    given = {k: v for k, v in options.items() if v is not None and v != ()}
+    for key in ("targets", "id_col"):
+        given.pop(key, None)  # read with the data: targets / target, id column / group
+    for key, value in given.items():
+        if key in ("past_covariates", "future_covariates"):
+            value = list(value)
+        elif key == "split":
+            value = config.parse_split(value)
+        elif key == "calendar":
+            value = None if value == "none" else value if value == "auto" else [v.strip() for v in value.split(",")]
+        settings[key] = value
+    settings.update(extra)
+    settings.update(config.parse_assignments(assignments, option="--set"))
+    estimator = _estimator_class(task, task_data)
+    config.check_keys({k: v for k, v in settings.items() if k not in task_data.settings}, estimator=estimator,
+                      where=f"--task {task}", option_names=True)
+    return settings
+
+
+def _estimator_class(task: str, task_data=None):
+    from . import estimators
+
+    if task == "regress" and task_data is not None and task_data.fit_kwargs.get("group") \
+            and task_data.settings.get("protocol"):
+        return estimators.UnitRegressor  # a named C-MAPSS set read for plain regression: windows of units' rows
+    return getattr(estimators, ESTIMATOR_OF[task])
+
+
 def _seed_globally(seed: int) -> None:
+    import numpy as np
     import torch
 
     torch.manual_seed(seed)
     np.random.seed(seed)
 
 
-def _metrics_table(frame: pd.DataFrame, title: str,
-                   columns=("rmse", "mae", "smape", "mase", "scaled_mse", "scaled_mae")) -> Table:
+def _print_check(report: dict, out) -> None:
+    echo(f"[bold]dry run[/bold]: {report['estimator']}, {report['parameters']:,} parameters")
+    for key, value in report.items():
+        if key not in ("estimator", "parameters"):
+            echo(f"  {key}: {value}")
+    echo(f"  would write {out}; nothing was trained or written.")
+
+
+def _print_settings(estimator, task_data) -> None:
+    shown = {k: v for k, v in estimator.get_params().items() if k not in ("progress", "device", "model_kwargs")}
+    echo(f"[bold]{task_data.task}[/bold] on {task_data.name}: " + ", ".join(f"{k}={v!r}" for k, v in shown.items()))
+
+
+def _metrics_table(rows: dict[str, dict], title: str):
+    from rich.table import Table
+
     table = Table(title=title)
     table.add_column("model")
-    shown = [c for c in frame.columns if c in columns or c in ("rank", "train_s", "parameters")]
-    for column in shown:
+    columns = [c for c in next(iter(rows.values())) if c in ("rmse", "mae", "smape", "mase", "scaled_mse",
+                                                               "scaled_mae")]
+    for column in columns:
         table.add_column(column, justify="right")
-    for name, row in frame.iterrows():
-        cells = []
-        for column in shown:
-            value = row[column]
-            cells.append(f"{int(value)}" if column in ("rank", "parameters") else f"{value:.4g}")
-        table.add_row(str(name), *cells)
+    for name, row in rows.items():
+        table.add_row(str(name), *[f"{row[c]:.4g}" for c in columns])
+    return table
+
+
+def _scalar_table(metrics: dict, title: str):
+    from rich.table import Table
+
+    table = Table(title=title)
+    shown = {k: v for k, v in metrics.items() if isinstance(v, float)}
+    for key in shown:
+        table.add_column(key, justify="right")
+    table.add_row(*[f"{v:.4g}" for v in shown.values()])
     return table
 
 
 # ---------------------------------------------------------------------------------------------- the group
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(package_name="cnnlstm")
 @click.option("--threads", type=int, default=None, envvar="CNNLSTM_THREADS",
               help="CPU threads for torch (default: torch's own choice). Small models often run fastest on 1, "
@@ -179,28 +271,27 @@ def main(threads):
     Every command takes --help and --dry-run (checks data and settings, trains nothing).
     """
     if threads is not None:
-        import torch
-
         if threads < 1:
             raise click.BadParameter(f"must be a positive integer. Received: --threads {threads}.", param_hint="--threads")
+        import torch
+
         torch.set_num_threads(threads)
-
-
-TASKS = ("forecast", "classify", "regress", "rul")
 
 
 @main.command()
 @_data_options
-@click.option("--task", type=click.Choice(TASKS), default="forecast", show_default=True,
-              help="forecast the next steps; classify or regress whole sequences; rul: remaining useful life.")
-@click.option("--test-data", "test_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--task", type=click.Choice(TASKS), default=None,
+              help="forecast the next steps; classify or regress whole sequences; rul: remaining useful life of "
+                   "units' rows (default: a named dataset's task, else forecast).")
+@click.option("--test-data", "test_path", type=click.Path(exists=True), default=None,
               help="classify/regress/rul: the test file (named datasets bring their official test split).")
-@click.option("--model", default=None, help="Architecture, see `cnnlstm models` (default: cnn_lstm; parallel to classify).")
+@click.option("--model", default=None,
+              help="Architecture, see `cnnlstm models` (default: cnn_lstm; parallel to classify).")
 @click.option("--encoder", type=click.Path(file_okay=False, exists=True), default=None,
               help="classify/regress/rul: a saved run folder whose backbone (all but its head) starts this model.")
 @click.option("--freeze-encoder", is_flag=True, default=False,
               help="With --encoder: train only the new head (the encoder's weights stay as saved).")
-@_forecast_options
+@_training_options
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Run folder to write (default: runs/<model>-<data>).")
 @click.option("--dry-run", is_flag=True, help="Load and check data and settings, build the model, train nothing.")
@@ -220,315 +311,358 @@ def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_
       cnnlstm train --data load.csv --target load --time-col timestamp --horizon 24 --out runs/load
       cnnlstm train --task classify --dataset GunPoint --model parallel --set merge=attention --epochs 100
       cnnlstm train --task classify --data train.csv --test-data test.csv --target label
+      cnnlstm train --task rul --data units.csv --test-data units_test.csv --id-col unit --target rul
       cnnlstm train --task rul --dataset cmapss-fd001 --model cnn_lstm --window 30 --epochs 30
       cnnlstm train --task classify --dataset CBF --model cnn_lstm --encoder runs/cnn_lstm-GunPoint --freeze-encoder
     """
-    if task != "forecast":
-        transfer = {"encoder": encoder, "freeze_encoder": freeze_encoder} if encoder or freeze_encoder else {}
-        return _train_sequences(task, data_path, dataset, data_dir, test_path, model, out, dry_run, config_file,
-                                assignments, options, transfer)
-    if encoder or freeze_encoder:
-        raise click.UsageError("--encoder and --freeze-encoder apply to --task classify, regress and rul.")
-    model = model or "cnn_lstm"
-    frame, defaults = _load_data(data_path, dataset, data_dir)
-    settings = _settings({**defaults, "model": model}, config_file, assignments, **options)
-    from .comparison import default_window
+    from .data.tasks import read_task_data
 
-    settings.setdefault("horizon", 24)
-    settings.setdefault("window", default_window(settings["horizon"], settings.get("season_length")))
-    name = dataset or (Path(data_path).name.split(".")[0] if data_path else "data")
-    out = Path(out or f"runs/{settings['model']}-{name}")
+    source = _source(data_path, dataset)
+    targets = list(options["targets"])
+    task_data = read_task_data(source, task=task or "auto", test_data=test_path, data_dir=data_dir,
+                               target=targets[0] if len(targets) == 1 and task not in (None, "forecast") else None,
+                               group=options["id_col"] if task not in (None, "forecast") else None)
+    if task_data.task == "forecast":
+        if encoder or freeze_encoder:
+            raise click.UsageError("--encoder and --freeze-encoder apply to --task classify, regress and rul.")
+        extra = {"targets": targets} if targets else {}
+        if options["id_col"]:
+            extra["id_col"] = options["id_col"]
+    else:
+        if len(targets) > 1:
+            raise click.UsageError(f"--task {task_data.task} takes one --target. Received: {len(targets)}.")
+        extra = {"encoder": encoder, "freeze_encoder": True} if freeze_encoder else \
+            ({"encoder": encoder} if encoder else {})
+    if model:
+        extra["model"] = model
+    settings = _resolve_settings(task_data, config_file, assignments, options, extra)
+    settings.setdefault("model", "parallel" if task_data.task == "classify" else "cnn_lstm")
+    if task_data.task == "forecast":
+        from .comparison import default_window
+
+        settings.setdefault("horizon", 24)
+        settings.setdefault("window", default_window(settings["horizon"], settings.get("season_length")))
+    out = Path(out or f"runs/{settings['model']}-{task_data.name}")
+    estimator = _estimator_class(task_data.task, task_data)(**settings)
     if dry_run:
-        return _dry_run_forecaster(frame, settings, out)
+        return _print_check(estimator.check(task_data.train if task_data.task == "forecast" else
+                                            _X(task_data.train), *_y(task_data), **task_data.fit_kwargs), out)
+    _print_settings(estimator, task_data)
     _seed_globally(settings.get("seed", 0))
-    estimator = Forecaster(**settings).fit(frame)
+    if task_data.task == "forecast":
+        return _train_forecaster(estimator, task_data, out)
+    return _train_sequences(estimator, task_data, out)
+
+
+def _X(data):
+    return data[0] if isinstance(data, tuple) else data
+
+
+def _y(task_data) -> tuple:
+    return (task_data.train[1],) if isinstance(task_data.train, tuple) else ()
+
+
+def _train_forecaster(estimator, task_data, out: Path) -> None:
+    from . import checkpoint
+    from .evaluate import summary_metrics
+
+    frame = task_data.train
+    estimator.fit(frame)
     backtest = estimator.backtest(frame)
     metrics = summary_metrics(backtest)  # one backtest serves the table, metrics.json and the plot
     estimator.metrics_ = {"test": metrics}
-    backtest.forecasts = {settings["model"] if k == "model" else k: v for k, v in backtest.forecasts.items()}
+    backtest.forecasts = {estimator.model if k == "model" else k: v for k, v in backtest.forecasts.items()}
     estimator.save(out)
     result = {"test": metrics, "table": backtest.metrics.to_dict(orient="index")}
-    if settings["model"] == "parallel" and settings.get("merge") in ("weighted", "attention"):
+    merge = estimator.get_params().get("merge")
+    if estimator.model == "parallel" and merge in ("weighted", "attention"):
         estimator.predict(frame)  # attention weights are those of the last forward pass: the latest forecast
         result["branch_weights"] = estimator.branch_weights()
-        console.print("Branch contributions (parallel, merge=" + settings["merge"] + "): "
-                      + ", ".join(f"{k} {v:.2f}" for k, v in result["branch_weights"].items()))
+        echo(f"Branch contributions (parallel, merge={merge}): "
+             + ", ".join(f"{k} {v:.2f}" for k, v in result["branch_weights"].items()))
     checkpoint.write_json(out / "metrics.json", result)
-    _write_plots(out, {settings["model"]: estimator.history_}, backtest, frame, estimator)
-    console.print(_metrics_table(backtest.metrics.rename(index={"model": settings["model"]}),
-                                 f"Test backtest, {len(backtest.origins)} origins"))
-    console.print(f"Run folder: {out}")
+    _forecast_plots(out, estimator, backtest, frame)
+    echo(_metrics_table(result["table"], f"Test backtest, {len(backtest.origins)} origins"))
+    echo(f"Run folder: {out}")
 
 
-# options of `train` that whole-sequence tasks take; the rest are forecasting's
-SEQUENCE_OPTIONS = {"epochs", "batch_size", "lr", "patience", "seed", "device", "cuda_graph", "window", "targets",
-                    "id_col", "time_col"}
+def _forecast_plots(out: Path, estimator, backtest, frame) -> None:
+    import pandas as pd
 
-
-def _read_sequences(path, what: str):
-    """A file for classify/regress/rul: .ts (UCR/UEA), .npy/.npz or a frame folder (image sequences), or a table."""
-    suffix = "".join(Path(path).suffixes[-2:]).lower()
-    if suffix.endswith(".ts"):
-        from .data.ts import read_ts
-
-        data = read_ts(path)
-        return data.X, data.y
-    if suffix.endswith((".npy", ".npz")) or Path(path).is_dir():
-        from .data.frames import read_frames
-        from .data.sequences import SequenceSet
-
-        data = read_frames(path)
-        return SequenceSet(data.X, data.lengths), data.y
-    return read_table(path, what=what), None
-
-
-def _sequence_data(task, data_path, dataset, data_dir, test_path):
-    """(train, test) for a whole-sequence task; each is (X, y) or a DataFrame (labels or units in columns)."""
-    if data_path and dataset:
-        raise click.UsageError("Pass either --data or --dataset, not both.")
-    if dataset:
-        from .data.archives import archive_info
-
-        spec = archive_info(dataset)  # an unknown name fails here, with the valid names
-        if (spec.archive == "CMAPSS") != (task == "rul" or task == "regress"):
-            kind = "remaining useful life (--task rul)" if spec.archive == "CMAPSS" else "classification (--task classify)"
-            raise click.UsageError(f"--dataset {dataset} is a {kind} dataset. Received: --task {task}.")
-        return (datasets.load(dataset, split="train", data_dir=data_dir),
-                datasets.load(dataset, split="test", data_dir=data_dir))
-    if not data_path:
-        raise click.UsageError("Pass --data PATH (.ts, .npz, .npy, a frame folder, CSV or Parquet) or --dataset NAME.")
-    return _read_sequences(data_path, "--data"), (_read_sequences(test_path, "--test-data") if test_path else None)
-
-
-def _train_sequences(task, data_path, dataset, data_dir, test_path, model, out, dry_run, config_file, assignments,
-                     options, transfer):
-    from . import plots
-    from .estimators import Classifier, Regressor
-
-    wrong = [k for k, v in options.items() if v not in (None, ()) and k not in SEQUENCE_OPTIONS]
-    if wrong:
-        flag = "--" + wrong[0].replace("_", "-")
-        raise click.UsageError(f"{flag} applies to --task forecast only. Received it with --task {task}.")
-    settings = {**_settings({}, config_file, assignments, **options), **transfer}
-    targets = settings.pop("targets", None)
-    target = targets[0] if targets else None
-    group = settings.pop("id_col", None)
-    settings["model"] = model or ("parallel" if task == "classify" else "cnn_lstm")
-    if task == "rul" or (task == "regress" and dataset and dataset.lower().startswith("cmapss")):
-        settings.setdefault("window", 30)
-        target, group = target or "rul", group or "unit"
-        settings["protocol"] = "rul" if task == "rul" else "plain"
-    if "time_col" in settings and task == "classify":
-        raise click.UsageError("--time-col applies to --task forecast, regress and rul only.")
-    (train_data, test_data) = _sequence_data(task, data_path, dataset, data_dir, test_path)
-    name = dataset or (Path(data_path).name.split(".")[0] if data_path else "data")
-    out = Path(out or f"runs/{settings['model']}-{name}")
-    estimator_class = Classifier if task == "classify" else Regressor
-    estimator = estimator_class(**({**settings, "epochs": 1} if dry_run else settings))
-    fit_kwargs = {"target": target, "group": group} if isinstance(train_data, pd.DataFrame) else {}
-    if isinstance(train_data, pd.DataFrame) and target is None:
-        raise click.UsageError(f"--task {task} on a table needs --target COLUMN (the label or value), and --id-col "
-                               "COLUMN when each sequence spans several rows.")
-    X, y = (train_data, None) if isinstance(train_data, pd.DataFrame) else train_data
-    if dry_run:
-        return _dry_run_sequences(estimator, X, y, fit_kwargs, test_data, out)
-    _seed_globally(settings.get("seed", 0))
-    estimator.fit(X, y, **fit_kwargs)
-    estimator.save(out)
-    result: dict = {"task": task, "validation_loss": float(estimator.history_["val_loss"].min())
-                    if "val_loss" in estimator.history_ else None}
-    plots.save_figure(plots.plot_learning_curves({settings["model"]: estimator.history_}), out / "learning_curve.png")
-    if test_data is None:
-        console.print("No test data (--test-data): the model was trained and saved, and nothing was scored.")
-    elif task == "classify":
-        X_test, y_test = (test_data.drop(columns=[target]), test_data[target]) if isinstance(test_data, pd.DataFrame) \
-            else test_data
-        result["test"] = report = estimator.report(X_test, y_test, group=group)
-        plots.save_figure(plots.plot_confusion_matrix(report["confusion_matrix"], report["classes"]),
-                          out / "confusion_matrix.png")
-    else:
-        if isinstance(test_data, pd.DataFrame) and estimator.mode_ == "units":
-            result["test"] = estimator.score(test_data, target=target)
-            units = estimator.last_cycle(test_data, target=target)
-            plots.save_figure(plots.plot_rul(units[group], units["true"], units["prediction"]), out / "rul.png")
-        else:
-            X_test, y_test = test_data
-            result["test"] = estimator.score(X_test, y_test, group=group)
-    checkpoint.write_json(out / "metrics.json", result)
-    if "test" in result:
-        table = Table(title=f"Test metrics: {settings['model']} on {name} ({task})")
-        shown = {k: v for k, v in result["test"].items() if isinstance(v, float)}
-        for key in shown:
-            table.add_column(key, justify="right")
-        table.add_row(*[f"{v:.4g}" for v in shown.values()])
-        console.print(table)
-    console.print(f"Run folder: {out}")
-
-
-def _dry_run_sequences(estimator, X, y, fit_kwargs, test_data, out):
-    """Fit one epoch on a handful of training sequences (a few per class, or six units): checks data, labels,
-    model and settings end to end, and writes nothing."""
-    from .estimators import Classifier
-
-    group = fit_kwargs.get("group")
-    if isinstance(X, pd.DataFrame) and group:
-        units = X[group].drop_duplicates().iloc[:6]
-        small_X, small_y, count = X[X[group].isin(units)], None, f"{len(units)} units"
-    else:
-        from .data.sequences import as_sequences
-
-        data = as_sequences(X)
-        labels = np.asarray(y)
-        keep = np.concatenate([np.flatnonzero(labels == c)[:3] for c in np.unique(labels)]) \
-            if isinstance(estimator, Classifier) else np.arange(min(8, len(data)))
-        small_X, small_y, count = data.subset(keep), labels[keep], f"{len(keep)} sequences"
-    estimator.progress = False
-    estimator.fit(small_X, small_y, **fit_kwargs)
-    console.print(f"[bold]dry run[/bold]: {estimator!r}, {estimator.num_parameters():,} parameters, one epoch on "
-                  f"{count}; test data: {'given' if test_data is not None else 'none'}.")
-    console.print(f"  would write {out}; nothing was written.")
-
-
-def _dry_run_forecaster(frame, settings, out):
-    import torch
-
-    estimator = Forecaster(**{**settings, "epochs": 1})
-    from .data.prepare import prepare
-    from .data.splits import check_split, split_bounds
-    from .tasks import ForecastNet
-
-    series = prepare(frame, estimator._spec())
-    split = check_split(estimator.split)
-    bounds = [split_bounds(int(n), split, t) for n, t in zip(series.lengths, series.timestamps)]
-    estimator._check_lengths(series, bounds, split)
-    net = ForecastNet(model=estimator.model, num_features=series.num_features, num_observed=series.num_observed,
-                      num_targets=series.num_targets, window=estimator.window, horizon=estimator.horizon,
-                      revin=estimator.revin, channel_independent=estimator.channel_independent,
-                      model_kwargs=estimator.model_kwargs)
-    with torch.no_grad():
-        shape = tuple(net(torch.zeros(2, estimator.window, series.num_features)).shape)
-    console.print(f"[bold]dry run[/bold]: model {estimator.model!r}, {sum(p.numel() for p in net.parameters()):,} parameters")
-    console.print(f"  data: {series.num_series} series, {int(series.lengths.sum())} rows, freq {series.freq}, "
-                  f"columns {series.columns}")
-    console.print(f"  split (train, validation, test ends): {[tuple(b.__dict__.values()) for b in bounds][:3]}")
-    console.print(f"  window {estimator.window}, horizon {estimator.horizon}: output {shape} (batch, horizon, targets)")
-    console.print(f"  would write {out}; nothing was trained or written.")
-
-
-def _write_plots(out: Path, histories, backtest, frame, estimator) -> None:
     from . import plots
 
     history = None
     spec = estimator.spec_
-    if spec.id_col is None and spec.time_col is not None:
+    if spec.id_col is None and spec.time_col is not None and isinstance(frame, pd.DataFrame):
         history = (pd.to_datetime(frame[spec.time_col]).to_numpy(), frame[spec.targets[0]].to_numpy())
     plots.save_figure(plots.plot_forecast(backtest, history=history), out / "forecast.png")
-    plots.save_figure(plots.plot_learning_curves(histories), out / "learning_curve.png")
+    plots.save_figure(plots.plot_learning_curves({estimator.model: estimator.history_}), out / "learning_curve.png")
 
 
-def _saved_model_and_data(run_dir, data_path, dataset, data_dir, dry_run: bool, would: str):
-    """Load a run folder's model and the data; on a dry run check the data against the model and return None."""
-    estimator = Forecaster.load(run_dir)
-    frame, _ = _load_data(data_path, dataset, data_dir)
-    if not dry_run:
-        return estimator, frame
-    series = estimator._prepare(frame)
-    console.print(f"[bold]dry run[/bold]: {estimator!r} from {run_dir}; data: {series.num_series} series, "
-                  f"{int(series.lengths.sum())} rows; would {would.format(horizon=estimator.horizon)}.")
-    return None
+def _train_sequences(estimator, task_data, out: Path) -> None:
+    from . import checkpoint, plots
+
+    kwargs = task_data.fit_kwargs
+    estimator.fit(_X(task_data.train), *_y(task_data), **kwargs)
+    estimator.save(out)
+    result: dict = {"task": task_data.task, "validation_loss": float(estimator.history_["val_loss"].min())
+                    if "val_loss" in estimator.history_ else None}
+    plots.save_figure(plots.plot_learning_curves({estimator.model: estimator.history_}), out / "learning_curve.png")
+    test = task_data.test
+    if test is None:
+        echo("No test data (--test-data): the model was trained and saved, and nothing was scored.")
+    else:
+        result["test"] = _evaluate(estimator, test, kwargs, out)
+    checkpoint.write_json(out / "metrics.json", result)
+    if "test" in result:
+        echo(_scalar_table(result["test"], f"Test metrics: {estimator.model} on {task_data.name} ({task_data.task})"))
+    echo(f"Run folder: {out}")
+
+
+def _evaluate(estimator, test, kwargs: dict, plots_to: Path | None = None) -> dict:
+    """Every test metric of a whole-sequence or units' estimator (and its plot, when `plots_to` is a folder)."""
+    from . import plots
+    from .estimators import Classifier, UnitRegressor
+
+    if isinstance(estimator, UnitRegressor):
+        metrics = estimator.evaluate(test)
+        if plots_to is not None:
+            units = estimator.last_cycle(test)
+            plots.save_figure(plots.plot_rul(units[estimator.group_], units["true"], units["prediction"]),
+                              plots_to / "rul.png")
+        return metrics
+    X, y = (test, None) if not isinstance(test, tuple) else test
+    group = kwargs.get("group")
+    if y is None:  # a long table: labels in the target column, constant within each group
+        from .estimators.sequences import labels_from
+
+        X, y, _ = labels_from(X, None, kwargs["target"], group)
+    if isinstance(estimator, Classifier):
+        report = estimator.report(X, y, group=group)
+        if plots_to is not None:
+            plots.save_figure(plots.plot_confusion_matrix(report["confusion_matrix"], report["classes"]),
+                              plots_to / "confusion_matrix.png")
+        return report
+    return estimator.evaluate(X, y, group=group)
+
+
+# ---------------------------------------------------------------------------------------------- predict, evaluate
+
+
+def _load_run(run_dir):
+    import cnnlstm
+
+    return cnnlstm.load(run_dir)
+
+
+def _run_task(estimator) -> str:
+    from .estimators import ESTIMATORS
+
+    kind = type(estimator).__name__
+    assert kind in ESTIMATORS
+    return {v: k for k, v in ESTIMATOR_OF.items()}[kind]
+
+
+def _read_for(estimator, source, data_dir, target, group, *, labelled: bool):
+    """Data for a saved estimator, read by its task's reader (units' columns as fitted)."""
+    from .estimators import UnitRegressor
+    from .data.tasks import read_task_data
+
+    task = _run_task(estimator)
+    if isinstance(estimator, UnitRegressor):
+        target, group = target or estimator.target_, group or estimator.group_
+    if task == "forecast":
+        target = group = None
+    return read_task_data(source, task=task, target=target, group=group, data_dir=data_dir, labelled=labelled)
+
+
+def _prediction_frame(estimator, data):
+    """What `predict` writes: a forecast table; labels and probabilities; values; units' predictions."""
+    import numpy as np
+    import pandas as pd
+
+    from .estimators import Classifier, Forecaster, UnitRegressor
+
+    if isinstance(estimator, (Forecaster, UnitRegressor)):
+        return estimator.predict(data)
+    X = _X(data)
+    if isinstance(estimator, Classifier):
+        probabilities = estimator.predict_proba(X)
+        frame = pd.DataFrame({"prediction": estimator.classes_[probabilities.argmax(axis=1)]})
+        for k, label in enumerate(estimator.classes_.tolist()):
+            frame[f"proba_{label}"] = probabilities[:, k]
+        return frame
+    values = np.asarray(estimator.predict(X))
+    if values.ndim == 1:
+        return pd.DataFrame({"prediction": values})
+    return pd.DataFrame(values.reshape(len(values), -1)).add_prefix("prediction_")
+
+
+def write_output(frame, path) -> None:
+    """Write a table by the suffix of `path`: .csv, .parquet or .json (records); anything else is refused."""
+    from . import checkpoint
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise ValueError(f"`--out` must end in {', '.join(OUTPUT_SUFFIXES)}. Received: --out {path}. "
+                         "Fix: e.g. --out forecast.csv.")
+    if suffix == ".csv":
+        checkpoint.atomic_write_text(path, frame.to_csv(index=False))
+    elif suffix == ".json":
+        checkpoint.atomic_write_text(path, frame.to_json(orient="records", date_format="iso", indent=2) + "\n")
+    else:
+        import io
+
+        from .data.sources.io import require_parquet
+
+        require_parquet("Writing")
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        checkpoint.atomic_write_bytes(path, buffer.getvalue())
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
 @_data_options
-@click.option("--future", "future_path", type=click.Path(dir_okay=False), default=None,
-              help="Future covariates for the forecast period, when the model uses them.")
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the forecast to this CSV.")
-@click.option("--dry-run", is_flag=True, help="Load the model and the data and check them; forecast nothing.")
+@click.option("--future", "future_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="forecast: the future covariates for the forecast period, when the model uses them.")
+@click.option("--target", default=None, help="classify/regress: a label column of the table to leave out.")
+@click.option("--id-col", default=None, help="classify/regress: the column naming each sequence of several rows.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the predictions here: .csv, .parquet or .json (by the suffix).")
+@click.option("--dry-run", is_flag=True, help="Load the model and the data and check them; predict nothing.")
 @_fail_cleanly
-def predict(run_dir, data_path, dataset, data_dir, future_path, out, dry_run):
-    """Forecast the next `horizon` steps after the end of the data, on the original scale.
+def predict(run_dir, data_path, dataset, data_dir, future_path, target, id_col, out, dry_run):
+    """Predict with a saved model of any task: the next `horizon` steps of a forecaster; labels and class
+    probabilities of a classifier; values of a regressor; each unit's remaining useful life.
 
     \b
     Example:
       cnnlstm predict runs/cnn_lstm-airline --dataset airline --out forecast.csv
+      cnnlstm predict runs/parallel-GunPoint --data new.ts --out labels.parquet
+      cnnlstm predict runs/cnn_lstm-cmapss-fd001 --dataset cmapss-fd001 --out rul.json
     """
-    loaded = _saved_model_and_data(run_dir, data_path, dataset, data_dir, dry_run,
-                                   would="forecast {horizon} steps per series")
-    if loaded is None:
+    if out is not None and Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
+        raise click.UsageError(f"--out must end in {', '.join(OUTPUT_SUFFIXES)}. Received: --out {out}.")
+    estimator = _load_run(run_dir)
+    task_data = _read_for(estimator, _source(data_path, dataset), data_dir, target, id_col, labelled=False)
+    data = task_data.test if task_data.test is not None else task_data.train  # a named set: its test split
+    if dry_run:
+        echo(f"[bold]dry run[/bold]: {estimator!r} from {run_dir}; data {task_data.name} read for "
+             f"{task_data.task}; would predict{' and write ' + str(out) if out else ''}.")
         return
-    estimator, frame = loaded
-    forecast = estimator.predict(frame, future=read_table(future_path, what="--future") if future_path else None)
+    if future_path:
+        from .data.sources.io import read_table
+
+        frame = estimator.predict(data, future=read_table(future_path, what="--future"))
+    else:
+        frame = _prediction_frame(estimator, data)
     if out:
-        checkpoint.atomic_write_text(out, forecast.to_csv(index=False))
-        console.print(f"Forecast written to {out}")
-    console.print(forecast.to_string(index=False))
+        write_output(frame, out)
+        echo(f"Predictions written to {out}")
+    echo(frame.to_string(index=False, max_rows=40))
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
 @_data_options
-@click.option("--stride", type=int, default=1, show_default=True, help="Steps between forecast origins.")
+@click.option("--target", default=None, help="classify/regress: the label or value column of a table.")
+@click.option("--id-col", default=None, help="classify/regress: the column naming each sequence of several rows.")
+@click.option("--stride", type=int, default=1, show_default=True, help="forecast: steps between test origins.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the metrics to this JSON file.")
 @click.option("--dry-run", is_flag=True, help="Load the model and the data and check them; evaluate nothing.")
 @_fail_cleanly
-def evaluate(run_dir, data_path, dataset, data_dir, stride, out, dry_run):
-    """Backtest a saved model over the test part of the data, beside the naive forecasts.
+def evaluate(run_dir, data_path, dataset, data_dir, target, id_col, stride, out, dry_run):
+    """Score a saved model of any task on test data: a forecaster's backtest over the test part beside the naive
+    forecasts; a classifier's accuracy, balanced accuracy, F1 and confusion matrix; a regressor's RMSE, MAE, R²
+    (and the PHM08 score for remaining useful life).
 
     \b
     Example:
       cnnlstm evaluate runs/cnn_lstm-airline --dataset airline
+      cnnlstm evaluate runs/parallel-GunPoint --dataset GunPoint
+      cnnlstm evaluate runs/cnn-labels --data test.csv --target label --out metrics.json
     """
-    loaded = _saved_model_and_data(run_dir, data_path, dataset, data_dir, dry_run,
-                                   would=f"backtest the test part with stride {stride}")
-    if loaded is None:
+    from . import checkpoint
+
+    estimator = _load_run(run_dir)
+    task_data = _read_for(estimator, _source(data_path, dataset), data_dir, target, id_col, labelled=True)
+    if dry_run:
+        echo(f"[bold]dry run[/bold]: {estimator!r} from {run_dir}; data {task_data.name} read for {task_data.task}; "
+             "would evaluate.")
         return
-    estimator, frame = loaded
-    backtest = estimator.backtest(frame, stride=stride)
+    if task_data.task == "forecast":
+        backtest = estimator.backtest(task_data.train, stride=stride)
+        result = backtest.metrics.to_dict(orient="index")
+        echo(_metrics_table({estimator.model if k == "model" else k: v for k, v in result.items()},
+                            f"Test backtest, {len(backtest.origins)} origins"))
+    else:
+        data = task_data.test if task_data.test is not None else task_data.train
+        result = _evaluate(estimator, data, task_data.fit_kwargs)
+        echo(_scalar_table(result, f"Test metrics: {estimator.model} on {task_data.name}"))
     if out:
-        checkpoint.write_json(out, backtest.metrics.to_dict(orient="index"))
-    console.print(_metrics_table(backtest.metrics.rename(index={"model": estimator.model}),
-                                 f"Test backtest, {len(backtest.origins)} origins"))
+        checkpoint.write_json(out, result)
+
+
+# ---------------------------------------------------------------------------------------------- listings
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
 @click.option("--dry-run", is_flag=True, help="Same as without: listing is harmless.")
 def models(as_json, dry_run):
-    """List the architectures, what each does, and their hyperparameters with defaults."""
-    registry = {name: {"description": MODEL_DESCRIPTIONS[name], "hyperparameters": model_hyperparameters(name)}
-                for name in list_models()}
+    """List the architectures, what each does, the tasks it serves and its hyperparameters with defaults."""
+    from .models.registry import REGISTRY, model_hyperparameters
+
+    registry = {name: {"description": entry.description, "input": entry.input_kind, "tasks": list(entry.tasks),
+                       "hyperparameters": model_hyperparameters(name)} for name, entry in REGISTRY.items()}
     if as_json:
         click.echo(json.dumps(registry, indent=2, default=str))
         return
-    table = Table(title="Models (set hyperparameters with --set KEY=VALUE)")
-    for column in ("name", "what it is", "hyperparameters (defaults)"):
+    from rich.table import Table
+
+    table = Table(title="Models (set hyperparameters with --set KEY=VALUE, or as keywords in Python)")
+    for column in ("name", "what it is", "tasks", "hyperparameters (defaults)"):
         table.add_column(column)
     for name, entry in registry.items():
         hyper = ", ".join(f"{k}={v}" for k, v in entry["hyperparameters"].items())
-        table.add_row(name, entry["description"], hyper)
-    console.print(table)
+        table.add_row(name, entry["description"], ", ".join(entry["tasks"]), hyper)
+    echo(table)
 
 
 @main.command(name="datasets")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Folder with local copies.")
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
 @click.option("--dry-run", is_flag=True, help="Same as without: listing is harmless.")
-def datasets_command(data_dir, dry_run):
-    """List the named datasets and where each is found (packaged, local copy, cache, or to download)."""
+def datasets_command(data_dir, as_json, dry_run):
+    """List every named dataset of every task: its task, licence, and where it would be read from (packaged, a
+    local copy, the cache, or a download)."""
+    from .data.sources.catalogue import info_table
+
+    rows = info_table(data_dir)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    from rich.table import Table
+
     table = Table(title="Datasets (load with --dataset NAME or cnnlstm.datasets.load(NAME))")
-    for column in ("name", "freq", "where", "description"):
+    columns = ["name", "task", "freq", "shape", "license", "read_from", "description"]
+    for column in columns:
         table.add_column(column)
-    for row in datasets.info_table(data_dir):
-        table.add_row(row["name"], str(row["freq"]), row["where"], row["description"])
-    console.print(table)
+    for row in rows:
+        table.add_row(*[str(row.get(c, "")) for c in columns])
+    echo(table)
+
+
+# ---------------------------------------------------------------------------------------------- compare
 
 
 @main.command()
 @_data_options
 @click.option("--task", type=click.Choice(COMPARE_TASKS), default="auto", show_default=True,
               help="auto: from the dataset (UCR/UEA classify, C-MAPSS rul), else forecast.")
-@click.option("--test-data", "test_path", type=click.Path(dir_okay=False), default=None,
-              help="classify / regress: the test file the contenders are ranked on.")
+@click.option("--test-data", "test_path", type=click.Path(exists=True), default=None,
+              help="classify / regress / rul: the test file the contenders are ranked on.")
 @click.option("--models", "model_names", default=None, metavar="A,B,...",
               help="Neural contenders (default: every one that suits the task), e.g. cnn,lstm,parallel_attention.")
 @click.option("--baselines", "baseline_names", default=None, metavar="A,B,...|none",
@@ -537,7 +671,7 @@ def datasets_command(data_dir, dry_run):
               help="Leave out mean(cnn,lstm) and the stacked ensemble.")
 @click.option("--seeds", type=int, default=3, show_default=True, help="Runs per contender (seeds 0..N-1).")
 @click.option("--stride", type=int, default=1, show_default=True, help="forecast: steps between test origins.")
-@_forecast_options
+@_training_options
 @click.option("--out", type=click.Path(file_okay=False), default="runs/compare", show_default=True,
               help="Run folder: results as they finish (a rerun resumes), table.csv, comparison.json, report.html.")
 @click.option("--dry-run", is_flag=True, help="Check data, settings and every contender; train nothing, write nothing.")
@@ -558,41 +692,29 @@ def compare(data_path, dataset, data_dir, task, test_path, model_names, baseline
       cnnlstm compare --dataset cmapss-fd001 --out runs/fd001                # remaining useful life
       cnnlstm compare --dataset etth1 --horizon 96 --window 96 --stride 24 --models cnn_lstm,linear
     """
-    if not data_path and not dataset:
-        dataset = "airline"
-    if data_path and dataset:
-        raise click.UsageError("Pass either --data or --dataset, not both.")
+    from .comparison import compare as run_compare
+    from .data.tasks import read_task_data
+
     if options.get("seed") is not None:
         raise click.UsageError("--seed does not apply to compare: it runs seeds 0..N-1 (--seeds N).")
-    settings = _settings({}, config_file, assignments, **options)
-    targets = settings.pop("targets", None)
-    target = targets[0] if targets and len(targets) == 1 else None
-    kwargs = dict(task=task, name=dataset or Path(data_path).name, models=_names(model_names),
-                  baselines=_names(baseline_names), ensembles=ensembles, seeds=seeds, horizon=settings.pop("horizon", None), window=settings.pop("window", None),
-                  stride=stride, data_dir=data_dir)
-    if dataset:
-        data = dataset
-    elif task in ("classify", "regress", "rul"):
-        data = _read_sequences(data_path, "--data")
-        group = settings.pop("id_col", None)
-        if isinstance(data, tuple) and data[1] is None:  # a table: labels or units in columns
-            data = data[0]
-        test = _read_sequences(test_path, "--test-data") if test_path else None
-        test = test[0] if isinstance(test, tuple) and test[1] is None else test
-        if isinstance(data, pd.DataFrame) and group is None:  # one row per sequence: the target column is the label
-            if target is None:
-                raise click.UsageError(f"--task {task} on a table needs --target COLUMN (and --id-col for units).")
-            data = (data.drop(columns=[target]), data[target])
-            test = (test.drop(columns=[target]), test[target]) if isinstance(test, pd.DataFrame) else test
-        kwargs.update(test_data=test, group=group, target=target)
-    else:
-        data = read_table(data_path, what="--data")
-        if targets:
-            settings["targets"] = targets
+    source = _source(data_path, dataset, required=False) or "airline"
+    targets = list(options["targets"])
+    target = targets[0] if len(targets) == 1 else None
+    task_data = read_task_data(source, task=task, test_data=test_path, data_dir=data_dir,
+                               target=target, group=options["id_col"])
+    extra = {"targets": targets} if task_data.task == "forecast" and len(targets) > 1 else {}
+    settings = _resolve_settings(task_data, config_file, assignments, options, extra)
+    settings = {k: v for k, v in settings.items() if k not in task_data.settings or v != task_data.settings[k]}
+    kwargs = dict(name=task_data.name, models=_names(model_names), baselines=_names(baseline_names),
+                  ensembles=ensembles, seeds=seeds, horizon=settings.pop("horizon", None),
+                  window=settings.pop("window", None), stride=stride)
     if dry_run:
-        return _dry_run_compare(data, kwargs, settings, out)
-    result = run_compare(data, out=out, **kwargs, **settings)
-    _print_comparison(result)
+        plan = run_compare(task_data, out=None, report=False, dry_run=True, **kwargs, **settings).payload["plan"]
+        for line in plan:
+            echo(line)
+        echo(f"  would write {out}; nothing was written.")
+        return
+    _print_comparison(run_compare(task_data, out=out, **kwargs, **settings))
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -602,6 +724,8 @@ def _names(text: str | None) -> list[str] | None:
 
 
 def _print_comparison(result) -> None:
+    from rich.table import Table
+
     payload = result.payload
     shown = Table(title=f"{payload['title']}: test part, ranked by {payload['metric']} "
                         f"({'higher' if payload['higher_is_better'] else 'lower'} is better)")
@@ -614,24 +738,15 @@ def _print_comparison(result) -> None:
                          no_wrap=column in ("contender", "verdict"))
     for row in payload["table"]:
         shown.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
-    console.print(shown)
-    console.print(payload["significance"])
+    echo(shown)
+    echo(payload["significance"])
     for note in payload.get("notes", []):
-        console.print(f"note: {note}")
+        echo(f"note: {note}")
     import torch
 
-    console.print(f"torch threads: {torch.get_num_threads()}")
+    echo(f"torch threads: {torch.get_num_threads()}")
     if result.folder is not None:
-        console.print(f"Table, results and report in {result.folder}/ (table.csv, comparison.json, report.html)")
-
-
-def _dry_run_compare(data, kwargs, settings, out) -> None:
-    """One epoch of every neural contender on a small slice (forecasting: one batch of windows), the baselines
-    checked for their library; nothing is written."""
-    plan = run_compare(data, out=None, report=False, dry_run=True, **kwargs, **settings).payload["plan"]
-    for line in plan:
-        console.print(line)
-    console.print(f"  would write {out}; nothing was written.")
+        echo(f"Table, results and report in {result.folder}/ (table.csv, comparison.json, report.html)")
 
 
 if __name__ == "__main__":  # pragma: no cover

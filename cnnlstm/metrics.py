@@ -7,7 +7,9 @@ part (the mean absolute error of the seasonal naive forecast there), broadcast a
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, mean_squared_error
+
+# scikit-learn is imported inside each function: its import (scipy included) costs over a second, and
+# `import cnnlstm` and `from cnnlstm import Forecaster` must stay light
 
 
 def _flat(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
@@ -18,6 +20,8 @@ def _flat(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mse(y_true, y_pred) -> float:
+    from sklearn.metrics import mean_squared_error
+
     return float(mean_squared_error(*_flat(y_true, y_pred)))
 
 
@@ -26,11 +30,15 @@ def rmse(y_true, y_pred) -> float:
 
 
 def mae(y_true, y_pred) -> float:
+    from sklearn.metrics import mean_absolute_error
+
     return float(mean_absolute_error(*_flat(y_true, y_pred)))
 
 
 def mape(y_true, y_pred) -> float:
     """Mean absolute percentage error, in percent. Undefined near zero actuals: prefer sMAPE or MASE there."""
+    from sklearn.metrics import mean_absolute_percentage_error
+
     return float(100 * mean_absolute_percentage_error(*_flat(y_true, y_pred)))
 
 
@@ -95,3 +103,22 @@ def regression_metrics(y_true, y_pred) -> dict[str, float]:
 
     y_true, y_pred = _flat(y_true, y_pred)
     return {"rmse": rmse(y_true, y_pred), "mae": mae(y_true, y_pred), "r2": float(r2_score(y_true, y_pred))}
+
+
+def phm08_score(y_true, y_pred) -> float:
+    """The PHM08 challenge score: with d = predicted - true, the sum of exp(-d/13) - 1 for d < 0 and
+    exp(d/10) - 1 for d >= 0. Late predictions (d > 0) cost more than early ones; lower is better, 0 is perfect.
+
+    Example:
+        >>> round(phm08_score([100, 50, 20], [90, 60, 20]), 4)                 # exp(10/13) - 1 + exp(1) - 1 + 0
+        2.8764
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"`y_pred` must have the shape of `y_true`. Received: {y_pred.shape} and {y_true.shape}. "
+            "Fix: score one prediction per test unit (its last cycle)."
+        )
+    d = y_pred - y_true
+    return float(np.sum(np.where(d < 0, np.exp(-d / 13.0) - 1.0, np.exp(d / 10.0) - 1.0)))

@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .checkpoint import atomic_write_bytes  # noqa: E402
-from .data.prepare import infer_freq  # noqa: E402
+from .data.prepare.series import infer_freq  # noqa: E402
 
 
 def _plotted(backtest, series, max_origins: int | None) -> np.ndarray:

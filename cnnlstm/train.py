@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .data.windows import WindowIndex
+from .data.prepare.windows import WindowIndex
 
 # gather(rows) -> (inputs, targets); inputs is one tensor, or a tuple of tensors passed to the model as arguments
 # (a padded batch and its lengths)

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from cnnlstm import baselines, datasets
-from cnnlstm.baselines import (
+from cnnlstm import datasets
+from cnnlstm.comparison import baselines
+from cnnlstm.comparison.baselines import (
     FORECAST_BASELINES, SEQUENCE_BASELINES, check_sequences, forecast_baselines, missing_dependency, right_aligned,
     sequence_baseline, summary_features,
 )
-from cnnlstm.data.sequences import as_sequences
+from cnnlstm.data.prepare.sequences import as_sequences
 
 pytest.importorskip("statsforecast")
 pytest.importorskip("aeon")

@@ -69,7 +69,7 @@ def test_train_predict_evaluate_round_trip(tmp_path, airline):
     assert set(metrics["table"]) == {"model", "naive", "seasonal_naive"}
     assert metrics["test"]["windows"] == 19  # origins 120 .. 138 with horizon 6
     config = json.loads((out / "config.json").read_text())
-    assert config["params"]["model_kwargs"] == {"filters": 8, "hidden_size": 8, "num_conv_layers": 1}
+    assert config["params"]["filters"] == 8 and config["params"]["num_conv_layers"] == 1  # each one a parameter
 
     assert "dry run" in run("predict", out, "--data", csv, "--dry-run").output
     forecast_csv = tmp_path / "forecast.csv"
@@ -116,7 +116,7 @@ def test_config_file_and_overrides(tmp_path):
     config = tmp_path / "run.toml"
     config.write_text('model = "lstm"\nwindow = 24\nhorizon = 6\n[hyperparameters]\nhidden_size = 8\n')
     result = run("train", "--dataset", "airline", "--config", config, "--horizon", "3", "--dry-run")
-    assert "model 'lstm'" in result.output and "horizon 3" in result.output
+    assert "model='lstm'" in result.output and "horizon=3" in result.output and "hidden_size=8" in result.output
     config.write_text("windw = 24\n")
     result = run("train", "--dataset", "airline", "--config", config, "--dry-run", ok=False)
     assert result.exit_code != 0 and "'windw' is not a setting" in result.output and "window" in result.output
@@ -142,7 +142,7 @@ def test_threads_option():
 
     before = torch.get_num_threads()
     try:
-        assert "model 'linear'" in run("--threads", "1", "train", "--dataset", "airline", "--model", "linear",
+        assert "model='linear'" in run("--threads", "1", "train", "--dataset", "airline", "--model", "linear",
                                        "--dry-run").output
         assert torch.get_num_threads() == 1
     finally:
@@ -162,7 +162,7 @@ SMALL_NET = ["--epochs", "2", "--set", "filters=8", "--set", "hidden_size=8"]
 def test_train_dry_run_per_task(task, dataset, tmp_path):
     result = run("--threads", 1, "train", "--task", task, "--dataset", dataset, "--out", tmp_path / "run", "--dry-run",
                  *SMALL_NET)
-    assert "dry run" in result.output and "nothing was written" in result.output
+    assert "dry run" in result.output and "nothing was trained or written" in result.output
     assert not (tmp_path / "run").exists()
 
 
@@ -199,9 +199,9 @@ def test_train_rul_writes_scores_and_plot(tmp_path):
 
 def test_forecast_options_are_refused_for_other_tasks():
     result = run("train", "--task", "classify", "--dataset", "GunPoint", "--horizon", "3", ok=False)
-    assert result.exit_code != 0 and "--horizon applies to --task forecast only" in result.output
+    assert result.exit_code != 0 and "--horizon is a setting of Forecaster, not of Classifier" in result.output
     result = run("train", "--task", "rul", "--dataset", "GunPoint", ok=False)
-    assert "GunPoint is a classification (--task classify) dataset. Received: --task rul" in result.output
+    assert "'GunPoint' is a classify dataset. Received: task='rul'. Fix: task='classify'" in result.output
 
 
 def test_train_transfers_a_frozen_encoder_between_problems(tmp_path):
@@ -214,3 +214,94 @@ def test_train_transfers_a_frozen_encoder_between_problems(tmp_path):
     assert params["freeze_encoder"] is True and params["encoder"].endswith("source")
     result = run("train", "--dataset", "airline", "--encoder", tmp_path / "source", ok=False)
     assert "--encoder and --freeze-encoder apply to --task classify" in result.output
+
+
+# -----------------------------------------------------------------------------
+# issue 9: each bug a new user met, pinned
+
+
+def _gunpoint_tables(tmp_path):
+    """GunPoint as two plain CSV tables, one row per sequence, the label in column `label`."""
+    from cnnlstm import datasets
+
+    paths = []
+    for split in ("train", "test"):
+        X, y = datasets.load("GunPoint", split=split)
+        frame = pd.DataFrame(X[:, :, 0], columns=[f"t{i}" for i in range(X.shape[1])])
+        frame.insert(0, "label", y)
+        paths.append(tmp_path / f"gunpoint_{split}.csv")
+        frame.to_csv(paths[-1], index=False)
+    return paths
+
+
+def test_classify_from_csv_tables_with_a_target_column(tmp_path):
+    train, test = _gunpoint_tables(tmp_path)
+    out = tmp_path / "run"
+    args = ["train", "--task", "classify", "--data", train, "--test-data", test, "--target", "label",
+            "--model", "cnn", "--out", out, *SMALL_NET[:2], "--set", "filters=8"]
+    assert "classes" in run(*args, "--dry-run").output and not out.exists()
+    result = run("--threads", 1, *args)
+    assert "model='cnn'" in result.output  # the resolved settings are printed
+    assert json.loads((out / "metrics.json").read_text())["test"]["accuracy"] > 0
+    # predict and evaluate take a classifier's run folder; the writer follows the suffix
+    run("predict", out, "--data", test, "--target", "label", "--out", tmp_path / "labels.parquet")
+    labels = pd.read_parquet(tmp_path / "labels.parquet")
+    assert len(labels) == 150 and {"prediction", "proba_1", "proba_2"} <= set(labels.columns)
+    run("predict", out, "--data", test, "--target", "label", "--out", tmp_path / "labels.json")
+    assert len(json.loads((tmp_path / "labels.json").read_text())) == 150
+    result = run("evaluate", out, "--data", test, "--target", "label", "--out", tmp_path / "m.json")
+    assert "accuracy" in result.output and json.loads((tmp_path / "m.json").read_text())["accuracy"] > 0
+    result = run("predict", out, "--data", test, "--out", tmp_path / "labels.txt", ok=False)
+    assert result.exit_code != 0 and "--out must end in .csv, .parquet, .json" in result.output
+
+
+def test_rul_from_a_csv_of_units_rows(tmp_path):
+    from cnnlstm import datasets
+
+    train = datasets.load("cmapss-fd001", split="train")
+    test = datasets.load("cmapss-fd001", split="test")
+    train[train["unit"] <= 15].to_csv(tmp_path / "units.csv", index=False)
+    test[test["unit"] <= 5].to_csv(tmp_path / "units_test.csv", index=False)
+    out = tmp_path / "rul"
+    args = ["train", "--task", "rul", "--data", tmp_path / "units.csv", "--test-data", tmp_path / "units_test.csv",
+            "--id-col", "unit", "--target", "rul", "--model", "cnn", "--epochs", "1", "--set", "filters=4",
+            "--out", out]
+    dry = run(*args, "--dry-run").output
+    assert "units: 15" in dry and "conditions: 1" in dry
+    run("--threads", 1, *args)
+    assert {"rmse", "rmse_capped", "score"} <= set(json.loads((out / "metrics.json").read_text())["test"])
+    run("predict", out, "--data", tmp_path / "units_test.csv", "--out", tmp_path / "rul.csv")
+    assert len(pd.read_csv(tmp_path / "rul.csv")) == 5
+    assert "rmse_capped" in run("evaluate", out, "--data", tmp_path / "units_test.csv").output
+
+
+def test_config_file_is_checked_against_the_tasks_estimator(tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text("val_size = 0.1\nepochs = 1\n")
+    assert "validation: " in run("train", "--task", "classify", "--dataset", "GunPoint", "--config", config,
+                                 "--dry-run").output
+    config.write_text("horizon = 3\n")
+    result = run("train", "--task", "classify", "--dataset", "GunPoint", "--config", config, "--dry-run", ok=False)
+    assert "'horizon' is a setting of Forecaster, not of Classifier" in result.output
+
+
+def test_light_commands_import_neither_torch_nor_pandas():
+    import subprocess
+    import sys
+
+    for args in (["--help"], ["--version"], ["models"], ["datasets"], ["train", "--help"]):
+        code = ("import sys; from cnnlstm.cli import main; sys.argv = ['cnnlstm', *%r]\n"
+                "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+                "print([m for m in ('torch', 'pandas') if m in sys.modules], file=sys.stderr)" % (args,))
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert result.stderr.strip().splitlines()[-1] == "[]", (args, result.stderr)
+
+
+def test_datasets_lists_every_task_and_help_shows_defaults():
+    output = run("datasets").output
+    assert "GunPoint" in output and "cmapss-fd001" in output and "classify" in output and "rul" in output
+    rows = json.loads(run("datasets", "--json").output)
+    assert all(row["license"] for row in rows) and {row["task"] for row in rows} == {"forecast", "classify", "rul"}
+    text = " ".join(run("train", "--help").output.split())
+    assert "default: 20 forecast, 100 classify, 30 regress/rul" in text
+    assert "customary target" in text

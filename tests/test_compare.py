@@ -19,7 +19,7 @@ import cnnlstm
 from cnnlstm.comparison import run as comparison
 from cnnlstm.comparison.ensembles import combine, stack_weights
 from cnnlstm.comparison.forecast import ForecastProblem
-from cnnlstm.significance import diebold_mariano, paired_test, verdicts
+from cnnlstm.comparison.significance import diebold_mariano, paired_test, verdicts
 
 TINY = {"filters": 8, "hidden_size": 8, "num_conv_layers": 1}
 AS_NAMED = dict(split=(96, 24, 24), season_length=12, horizon=12, window=24)  # what the name "airline" sets
@@ -134,6 +134,8 @@ def test_compare_errors_name_the_argument(airline, tmp_path):
     with pytest.raises(ValueError, match="does not suit task 'forecast'"):
         cnnlstm.compare("airline", models=["lrcn"])
     with pytest.raises(ValueError, match="`test_data` is needed for task='classify'"):
+        cnnlstm.compare((np.zeros((4, 5)), np.array([0, 1, 0, 1])), task="classify")
+    with pytest.raises(ValueError, match="'airline' is a forecast dataset. Received: task='classify'"):
         cnnlstm.compare("airline", task="classify")
     with pytest.raises(ValueError, match="'hiden_size' is neither"):
         cnnlstm.compare("airline", models=["lstm"], hiden_size=8)
@@ -262,10 +264,10 @@ def test_remaining_useful_life_comparison(tmp_path):
     assert len(rul["units"]) == 100 and len(rul["truth"]) == 100  # FD001's 100 test engines, scored at the last cycle
     assert set(rul["predictions"]) == set(table.index)
     # the network's row is what Regressor.score reports for the same model
-    model = cnnlstm.Regressor(model="cnn", window=30, epochs=1, seed=0, progress=False, **cnn)
+    model = cnnlstm.UnitRegressor(model="cnn", window=30, epochs=1, seed=0, progress=False, **cnn)
     train = cnnlstm.datasets.load("cmapss-fd001", split="train")
     test = cnnlstm.datasets.load("cmapss-fd001", split="test")
-    score = model.fit(train, group="unit", target="rul").score(test)
+    score = model.fit(train, group="unit", target="rul").evaluate(test)
     assert table.loc["cnn", "rmse"] == pytest.approx(score["rmse"], rel=1e-5)
     assert_renders_in_browser(tmp_path / "report.html", result.payload, tmp_path / "page.png")
 
@@ -289,7 +291,7 @@ def test_sequence_regression_from_arrays(etth1):
 
 
 def test_image_sequence_classification_compares_the_frames_models():
-    from cnnlstm.data.moving_digits import make_moving_digits
+    from cnnlstm.data.sources.moving_digits import make_moving_digits
 
     train = make_moving_digits(40, num_frames=4, canvas=12, seed=0, digits="train")
     test = make_moving_digits(20, num_frames=4, canvas=12, seed=1, digits="test")
@@ -317,7 +319,7 @@ def test_variable_length_classification_pads_train_and_test_alike():
 def test_missing_baseline_libraries_are_noted_not_fatal(monkeypatch):
     """Without the `baselines` extra the comparison still runs; the table says what it left out, and asking for a
     missing baseline by name is an error with the fix."""
-    from cnnlstm import baselines
+    from cnnlstm.comparison import baselines
 
     real = baselines.missing_dependency
     monkeypatch.setattr(baselines, "missing_dependency", lambda name: "needs statsforecast: pip install "
@@ -333,7 +335,7 @@ def test_more_input_errors_name_the_argument(airline, tmp_path):
     X, y = cnnlstm.datasets.load("GunPoint", split="train")
     with pytest.raises(ValueError, match="`test_data` must be None with a dataset name"):
         cnnlstm.compare("GunPoint", test_data=(X, y))
-    with pytest.raises(ValueError, match="`test_data` and `group` are for classification and regression"):
+    with pytest.raises(ValueError, match="`test_data` must be None for forecasting: the test part is the end of each series"):
         cnnlstm.compare("airline", test_data=(X, y))
     with pytest.raises(ValueError, match="`models` must name at least one neural contender"):
         cnnlstm.compare("airline", models=[])
@@ -348,4 +350,5 @@ def test_more_input_errors_name_the_argument(airline, tmp_path):
     table = tmp_path / "train.csv"
     pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0], "label": ["x", "y"]}).to_csv(table, index=False)
     result = CliRunner().invoke(main, ["compare", "--task", "classify", "--data", str(table), "--out", str(tmp_path)])
-    assert result.exit_code != 0 and "--task classify on a table needs --target COLUMN" in result.output
+    assert result.exit_code != 0 and "`target` must name the column of `data` that holds the label" in result.output
+    assert "Fix: pass target='COLUMN' (--target COLUMN)" in result.output

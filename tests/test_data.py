@@ -5,17 +5,19 @@ Every error message is pinned on its key words: the argument, what was received 
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from cnnlstm.data.calendar import auto_calendar, calendar_frame
-from cnnlstm.data.io import read_table
 from cnnlstm.data.prepare import SeriesSpec, prepare
-from cnnlstm.data.scaling import NotFittedError, SeriesScaler
-from cnnlstm.data.splits import Bounds, check_split, split_bounds
-from cnnlstm.data.windows import window_starts
+from cnnlstm.data.prepare.calendar import auto_calendar, calendar_frame
+from cnnlstm.data.prepare.scaling import NotFittedError, SeriesScaler
+from cnnlstm.data.prepare.splits import Bounds, check_split, split_bounds
+from cnnlstm.data.prepare.windows import window_starts
+from cnnlstm.data.sources.io import read_table, require_parquet
 from cnnlstm.estimators import Forecaster
 from cnnlstm.tasks import WindowGather
 
@@ -45,11 +47,27 @@ def test_read_csv_and_gzip_round_trip(tmp_path):
 
 
 def test_read_parquet(tmp_path):
+    pytest.importorskip("pyarrow", reason="Parquet is the optional extra cnnlstm[parquet]")
     path = tmp_path / "data.parquet"
     hourly(ramp(4)).to_parquet(path)
     read = read_table(str(path))
     assert read.shape == (4, 2)
     assert pd.api.types.is_datetime64_any_dtype(read["date"])
+
+
+def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
+    path = tmp_path / "data.parquet"
+    path.write_bytes(b"PAR1 not really")  # never opened: the check comes first
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return None if name == "pyarrow" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(ImportError, match=r"^Reading Parquet needs pyarrow: pip install 'cnnlstm\[parquet\]'"):
+        read_table(path)
+    with pytest.raises(ImportError, match=r"^Writing Parquet needs pyarrow: pip install 'cnnlstm\[parquet\]'"):
+        require_parquet("Writing")
 
 
 def test_datetime_index_becomes_a_date_column():

@@ -1,4 +1,5 @@
-"""Named datasets, read from the real offline mirror (``$CNNLSTM_DATA_DIR`` or ``../shared/data``).
+"""Named datasets, read from the real offline mirror (``$CNNLSTM_DATA_DIR`` or ``../shared/data``), and the
+catalogue that lists them.
 
 No test reaches the internet: every test gets an empty cache in tmp_path, and the network step refuses any URL but
 the unreachable local address and the file:// URLs that two tests use on purpose.
@@ -11,13 +12,14 @@ import gzip
 import hashlib
 import os
 import re
-import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from cnnlstm.data import datasets
+from cnnlstm.data.sources import catalogue, datasets, store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("CNNLSTM_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
@@ -25,7 +27,7 @@ UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, so the 
 
 needs_mirror = pytest.mark.skipif(not MIRROR.is_dir(), reason=f"offline data mirror not found at {MIRROR}")
 
-_real_fetch = datasets._fetch
+_real_fetch = store._fetch
 
 
 @pytest.fixture(autouse=True)
@@ -34,12 +36,12 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("CNNLSTM_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("CNNLSTM_DATA_DIR", str(MIRROR))
 
-    def local_only(url, dest):
+    def local_only(url):
         if not url.startswith((UNREACHABLE, "file://")):
             raise AssertionError(f"a test tried to reach the network: {url}")
-        _real_fetch(url, dest)
+        return _real_fetch(url)
 
-    monkeypatch.setattr(datasets, "_fetch", local_only)
+    monkeypatch.setattr(store, "_fetch", local_only)
 
 
 def _sha256(path) -> str:
@@ -54,6 +56,12 @@ def _assert_contiguous(frame: pd.DataFrame, name: str) -> None:
 
 def _files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -166,11 +174,71 @@ def test_data_dir_argument_comes_before_the_environment(tmp_path):
 
 @needs_mirror
 def test_info_table_says_where_each_dataset_is():
-    where = {row["name"]: row["where"] for row in datasets.info_table()}
-    assert where["airline"] == "packaged"
-    assert where["etth1"] == "mirror"
-    assert where["etth2"] == "download needed"
+    rows = {row["name"]: row for row in datasets.info_table()}
+    assert rows["airline"]["where"] == "packaged"
+    assert rows["etth1"]["where"] == "local copy"
+    assert rows["etth1"]["read_from"] == str(MIRROR / "ETT" / "ETTh1.csv")
+    assert rows["etth2"]["where"] == "download" and rows["etth2"]["path"] is None
+    assert rows["etth2"]["read_from"] == f"download from {datasets.DATASETS['etth2'].url}"
     assert datasets.locate("etth2") is None
+    # archive sets: the folder of the files; a split missing from the mirror is named with its URL
+    assert rows["GunPoint"]["where"] == "local copy" and rows["GunPoint"]["path"] == str(MIRROR / "UCR" / "GunPoint")
+    assert rows["ECG5000"]["read_from"] == (
+        f"{MIRROR / 'UCR' / 'ECG5000'}; test split: download from "
+        "https://timeseriesclassification.com/aeon-toolkit/ECG5000.zip"
+    )
+    assert rows["cmapss-fd001"]["where"] == "local copy"
+    assert datasets.locate("cmapss-fd001", split="test") == str(MIRROR / "CMAPSS" / "test_FD001.txt")
+
+
+def test_info_table_lists_every_task_with_its_licence(monkeypatch, tmp_path):
+    monkeypatch.setenv("CNNLSTM_DATA_DIR", str(tmp_path / "empty"))
+    rows = {row["name"]: row for row in catalogue.info_table(None)}
+    assert list(rows) == catalogue.list_datasets()
+    assert {name for name, row in rows.items() if row["task"] == "forecast"} == set(datasets.DATASETS)
+    assert rows["GunPoint"]["task"] == "classify" and rows["GunPoint"]["shape"] == "(50, 150, 1) / (150, 150, 1)"
+    assert rows["cmapss-fd001"]["task"] == "rul" and "NASA" in rows["cmapss-fd001"]["license"]
+    assert rows["etth1"]["freq"] == "h" and rows["etth1"]["license"].startswith("CC BY-ND 4.0")
+    for name, row in rows.items():
+        assert row["license"] and row["description"], name
+        assert (row["freq"] if row["task"] == "forecast" else row["shape"]), name
+        if row["where"] == "download":
+            assert row["read_from"] == f"download from {catalogue.info(name).url}", name
+    assert rows["GunPoint"]["read_from"].startswith("download from https://timeseriesclassification.com/")
+    assert rows["airline"]["where"] == "packaged"
+    assert catalogue.list_datasets("rul") == ["cmapss-fd001", "cmapss-fd002", "cmapss-fd003", "cmapss-fd004"]
+    with pytest.raises(ValueError, match=r"^`task` must be one of 'forecast', 'classify', 'rul'\. Received: "
+                       r"task='regress'\."):
+        catalogue.list_datasets("regress")
+
+
+def test_listing_datasets_imports_neither_pandas_numpy_nor_torch():
+    code = (
+        "import sys, cnnlstm.data.sources.catalogue as c; rows = c.info_table(None); "
+        "print(len(rows), sorted(m for m in ('pandas', 'numpy', 'torch') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split(maxsplit=1) == [str(len(catalogue.list_datasets())), "[]\n"]
+
+
+def test_sources_and_prepare_do_not_import_each_other():
+    """The tree is the data flow, without circles: readers and preparation meet only in the estimators, and the
+    modules below `datasets` (archives, cmapss, catalogue, store) never import it."""
+    package = REPO_ROOT / "cnnlstm" / "data"
+
+    def imported(path: Path) -> set[str]:
+        """Every module an import statement of `path` names, with its dots: '..._errors', '.catalogue', ..."""
+        names = set()
+        for module, what in re.findall(r"^\s*from (\S+) import (.+)$", path.read_text(), re.M):
+            names |= {module + name.strip() for name in what.split(",")} if set(module) == {"."} else {module}
+        return names | set(re.findall(r"^\s*import (\S+)", path.read_text(), re.M))
+
+    for folder, other in (("sources", "prepare"), ("prepare", "sources")):
+        for path in (package / folder).glob("*.py"):
+            assert not [name for name in imported(path) if other in name], path
+    for name in ("archives", "cmapss", "catalogue", "store"):
+        path = package / "sources" / f"{name}.py"
+        assert not imported(path) & {".datasets", ".archives"}, path
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -179,13 +247,25 @@ def test_info_table_says_where_each_dataset_is():
 
 
 def test_unknown_name_lists_the_valid_names_with_a_did_you_mean():
-    with pytest.raises(ValueError, match=r"^`name` must be one of 'airline', 'etth1', .*'sunspots'\. "
-                       r"Received: name='sunspot'\. Did you mean 'sunspots'\?$"):
+    with pytest.raises(ValueError, match=r"^`name` must be a named dataset \(forecast: 'airline', 'etth1', "
+                       r".*'sunspots'; classify: 'GunPoint', .*; rul: .*'cmapss-fd004'\)\. Received: name='sunspot'\. "
+                       r"Did you mean 'sunspots'\? Fix: "):
         datasets.load("sunspot")
+    with pytest.raises(ValueError, match=r"Received: name='gunpont'\. Did you mean 'GunPoint'\?"):
+        datasets.info("gunpont")
+
+
+def test_read_file_and_locate_refuse_what_they_cannot_do(tmp_path):
+    with pytest.raises(ValueError, match=r"^`name` must be a forecasting dataset \('airline', .*\)\. Received: "
+                       r"name='GunPoint', a classify dataset\. Fix: read its files with .*read_ts"):
+        datasets.read_file("GunPoint", tmp_path / "GunPoint_TRAIN.ts")
+    with pytest.raises(ValueError, match=r"^`split` must be one of 'train', 'test'\. Received: split='valid'"):
+        datasets.locate("GunPoint", split="valid")
 
 
 def test_names_are_case_insensitive():
     assert datasets.info("ETTh1") is datasets.DATASETS["etth1"]
+    assert datasets.info("gunpoint") is datasets.ARCHIVE_DATASETS["GunPoint"]
 
 
 def test_missing_dataset_without_download_names_url_and_fix(monkeypatch, tmp_path):
@@ -222,7 +302,7 @@ def test_failed_download_raises_the_unavailable_error(monkeypatch, tmp_path):
 
 def test_checksum_mismatch_deletes_the_download(monkeypatch, tmp_path):
     monkeypatch.delenv("CNNLSTM_DATA_DIR")
-    monkeypatch.setattr(datasets, "_fetch", lambda url, dest: Path(dest).write_bytes(b"not the ETTh1 file\n"))
+    monkeypatch.setattr(store, "_fetch", lambda url: b"not the ETTh1 file\n")
     with pytest.raises(datasets.ChecksumMismatchError) as caught:
         datasets.load("etth1")
     message = str(caught.value)
@@ -237,21 +317,21 @@ def test_verified_download_lands_in_the_cache_atomically(monkeypatch, tmp_path):
     target = tmp_path / "cache" / "ETT" / "ETTh1.csv"
     calls = []
 
-    def copy_mirror(url, dest):
+    def copy_mirror(url):
         assert url == datasets.DATASETS["etth1"].url
-        assert Path(dest) != target and Path(dest).parent == target.parent
         assert not target.exists()  # nothing is visible under the final name while bytes arrive
-        calls.append(dest)
-        shutil.copyfile(MIRROR / "ETT" / "ETTh1.csv", dest)
+        calls.append(url)
+        return (MIRROR / "ETT" / "ETTh1.csv").read_bytes()
 
-    monkeypatch.setattr(datasets, "_fetch", copy_mirror)
+    monkeypatch.setattr(store, "_fetch", copy_mirror)
     frame = datasets.load("etth1")
     assert frame.shape == (17420, 8) and len(calls) == 1
-    assert _files(tmp_path / "cache") == [target]
+    assert _files(tmp_path / "cache") == [target]  # no temporary file left beside it
     assert _sha256(target) == datasets.DATASETS["etth1"].sha256
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_umask()  # written by checkpoint.atomic_write_bytes
 
     # The second load reads the cache and does not download again.
-    monkeypatch.setattr(datasets, "_fetch", lambda url, dest: pytest.fail("downloaded twice"))
+    monkeypatch.setattr(store, "_fetch", lambda url: pytest.fail("downloaded twice"))
     assert datasets.locate("etth1") == str(target)
     pd.testing.assert_frame_equal(datasets.load("etth1"), frame)
 
@@ -271,7 +351,7 @@ def test_real_downloader_fetches_and_verifies_a_file_url(monkeypatch, tmp_path):
 # ----------------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", datasets.list_datasets())
+@pytest.mark.parametrize("name", datasets.list_datasets("forecast"))
 def test_every_dataset_is_fully_described(name):
     spec = datasets.info(name)
     assert spec.name == name

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from cnnlstm import Forecaster, list_models
-from cnnlstm.data.scaling import NotFittedError
+from cnnlstm.data.prepare.scaling import NotFittedError
 from cnnlstm.tasks import ForecastNet
 
 TINY = dict(num_conv_layers=1, filters=8, hidden_size=8)
@@ -96,7 +96,7 @@ def test_several_targets_and_covariates(two_targets):
     forecast = forecaster.predict(two_targets)
     assert list(forecast.columns) == ["date", "OT", "HUFL"] and len(forecast) == 6
     assert forecast["date"].iloc[0] == two_targets["date"].iloc[-1] + pd.Timedelta(hours=1)
-    scores = forecaster.score(two_targets)
+    scores = forecaster.evaluate(two_targets)
     for key in ("mse", "rmse", "mae", "mape", "smape", "mase", "scaled_mse", "scaled_mae", "naive_rmse",
                 "seasonal_naive_rmse"):
         assert np.isfinite(scores[key]), key
@@ -171,8 +171,8 @@ def test_revin_rescues_a_trending_series():
     t = np.arange(400, dtype=float)
     frame = pd.DataFrame({"y": 0.5 * t + 3 * np.sin(2 * np.pi * t / 12)})
     settings = dict(window=24, horizon=6, split=(0.6, 0.2, 0.2), epochs=15, batch_size=32, progress=False)
-    with_revin = Forecaster("lstm", **settings).fit(frame).score(frame)
-    without = Forecaster("lstm", revin=False, **settings).fit(frame).score(frame)
+    with_revin = Forecaster("lstm", **settings).fit(frame).evaluate(frame)
+    without = Forecaster("lstm", revin=False, **settings).fit(frame).evaluate(frame)
     assert with_revin["rmse"] < with_revin["naive_rmse"] < without["rmse"]
 
 
@@ -269,7 +269,7 @@ def test_arrays_skip_pandas_and_never_change_the_callers_data():
 
 
 def test_long_layout_contiguous_or_interleaved_rows_give_the_same_series():
-    from cnnlstm.data.io import read_table
+    from cnnlstm.data.sources.io import read_table
     from cnnlstm.data.prepare import SeriesSpec, prepare
 
     stamps = pd.date_range("2024-01-01", periods=30, freq="h")

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from cnnlstm.data.frames import FrameData, pad_sequences, read_frames
-from cnnlstm.data.moving_digits import DIRECTION_STEPS, make_moving_digits
+from cnnlstm.data.sources.frames import FrameData, pad_sequences, read_frames
+from cnnlstm.data.sources.moving_digits import DIRECTION_STEPS, make_moving_digits
 from cnnlstm.models import MODEL_DESCRIPTIONS, build_model, list_models
 from cnnlstm.models.conv_lstm import ConvLSTM, ConvLSTMCell
 from cnnlstm.models.frames import SPATIAL_POOLS, FrameEncoder, SpatialPool, TimeDistributed

@@ -7,12 +7,17 @@ A series model registered in cnnlstm.models.MODELS is covered here without writi
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from cnnlstm.models import MODEL_DESCRIPTIONS, MODELS, build_model, list_models, model_hyperparameters
 from cnnlstm.models.layers import ConvStack, LSTMEncoder, MovingAverageDecomposition
+from cnnlstm.models.registry import REGISTRY, TASKS, compare_contenders
 
 # every registered model with its defaults, plus the parallel merges that are not the default
 SERIES = list_models("series")
@@ -178,6 +183,76 @@ def test_build_model_passes_hyperparameters_through():
     model = build_model("cnn_lstm", 7, 24, hidden_size=32, bidirectional=True)
     assert model.config["hidden_size"] == 32 and model.config["bidirectional"] is True
     assert model(make_batch(2, 20, 7)).shape == (2, 24)
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_hyperparameters_read_from_the_source_match_the_signature(name):
+    # the registry reads them with ast, without torch; the imported class must agree
+    parameters = inspect.signature(MODELS[name].__init__).parameters.values()
+    signature = {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY and p.name != "window"}
+    assert model_hyperparameters(name) == signature
+    assert MODELS[name].__name__ == REGISTRY[name].class_name
+    assert MODELS[name].input_kind == REGISTRY[name].input_kind
+
+
+def test_the_registry_imports_without_torch():
+    # the top package is stubbed so that only cnnlstm.models is judged here, whatever cnnlstm/__init__ imports
+    package = Path(__file__).resolve().parents[1] / "cnnlstm"
+    code = (
+        "import sys, types\n"
+        f"stub = types.ModuleType('cnnlstm'); stub.__path__ = [{str(package)!r}]; sys.modules['cnnlstm'] = stub\n"
+        "from cnnlstm.models.registry import compare_contenders\n"
+        "from cnnlstm.models import MODEL_DESCRIPTIONS, list_models, model_hyperparameters\n"
+        "list_models(); list_models('frames'); compare_contenders('forecast')\n"
+        "[model_hyperparameters(name) for name in MODEL_DESCRIPTIONS]\n"
+        "print(sorted(m for m in ('torch', 'numpy', 'pandas') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_compare_contenders_follow_the_registry():
+    from cnnlstm.comparison import NEURAL
+
+    assert NEURAL == compare_contenders()
+    assert list(NEURAL) == ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "parallel_weighted",
+                            "parallel_attention", "linear", "lrcn", "conv_lstm"]
+    assert NEURAL["parallel_attention"] == ("parallel", {"merge": "attention"})
+    assert {model for model, _ in NEURAL.values()} == set(REGISTRY)
+    with pytest.raises(ValueError, match=r"`task` must be one of 'forecast', 'classify', 'regress'"):
+        compare_contenders("rul")
+
+
+def _problems(input_kind: str) -> dict:
+    """A comparison problem of each task on tiny data of `input_kind`, as `compare` builds them."""
+    from cnnlstm.comparison.forecast import ForecastProblem
+    from cnnlstm.comparison.sequences import ClassifyProblem, RegressProblem
+
+    shape = (4, 6, 2) if input_kind == "series" else (4, 6, 1, 5, 5)
+    X = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    labels, values = np.array([0, 1, 0, 1]), np.arange(4.0)
+    problems = {
+        "classify": ClassifyProblem((X, labels), (X, labels), name="tiny", settings={}),
+        "regress": RegressProblem((X, values), (X, values), name="tiny", settings={}),
+    }
+    if input_kind == "series":
+        problems["forecast"] = ForecastProblem(None, name="tiny", window=6, horizon=1, stride=1, settings={})
+    return problems
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_every_model_is_a_compare_contender_of_the_tasks_it_serves(name):
+    # a newly registered model cannot be left out of `compare` silently, nor slip into a task it does not serve
+    entry = REGISTRY[name]
+    assert entry.tasks and set(entry.tasks) <= set(TASKS)
+    own = list(entry.contenders or [name])
+    problems = _problems(entry.input_kind)
+    for task in TASKS:
+        suitable = problems[task].default_models() if task in problems else []
+        if task in entry.tasks:
+            assert set(own) <= set(suitable), f"{name} serves {task} but is no contender there: {suitable}"
+        else:
+            assert not set(own) & set(suitable), f"{name} does not serve {task} but is a contender there"
 
 
 # -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 
 from cnnlstm import datasets
-from cnnlstm.report import render_report, write_report
+from cnnlstm.comparison.report import render_report, write_report
 
 SHOTS = Path(os.environ.get("CNNLSTM_REPORT_SHOTS", "/tmp/report_shots"))
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -241,6 +242,17 @@ def test_write_is_atomic_and_keeps_the_old_file_when_rendering_fails(tmp_path, m
         write_report(forecast_payload(), path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["report.html"]  # no temporary file left behind
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes and the umask are POSIX")
+def test_the_report_gets_the_mode_open_gives(tmp_path):
+    """Readable by the group, like any other tool's output (a bare tempfile.mkstemp would make it 0o600)."""
+    old = os.umask(0o022)
+    try:
+        path = write_report(minimal_payload(), tmp_path / "report.html")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
 def test_figures_are_valid_plotly():

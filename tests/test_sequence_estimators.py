@@ -9,9 +9,9 @@ import pytest
 import torch
 
 import cnnlstm
-from cnnlstm import Classifier, Regressor, datasets
-from cnnlstm.data.grouped import group_frame
-from cnnlstm.data.sequences import as_sequences, stratified_split
+from cnnlstm import Classifier, Regressor, UnitRegressor, datasets
+from cnnlstm.data.prepare.grouped import group_frame
+from cnnlstm.data.prepare.sequences import as_sequences, stratified_split
 from cnnlstm.tasks import GroupWindowGather
 
 FAST = dict(epochs=3, batch_size=16, device="cpu", progress=False)
@@ -45,7 +45,7 @@ def fd001():
 def test_classifier_learns_italy_power_demand(italy):
     (X, y), (X_test, y_test) = italy
     clf = Classifier(model="cnn_lstm", epochs=30, batch_size=16, device="cpu", progress=False, **SMALL["cnn_lstm"])
-    scores = clf.fit(X, y).score(X_test[:400], y_test[:400])
+    scores = clf.fit(X, y).evaluate(X_test[:400], y_test[:400])
     assert scores["accuracy"] > 0.7  # the classes are balanced: chance is 0.5
     assert set(scores) == {"accuracy", "balanced_accuracy", "macro_f1"}
     proba = clf.predict_proba(X_test[:5])
@@ -237,12 +237,13 @@ def test_rul_windows_and_last_cycle_targets_on_a_toy_fleet():
 
 def test_rul_protocol_on_fd001(fd001, tmp_path):
     train, test = fd001
-    rul = Regressor(model="cnn_lstm", window=30, epochs=2, device="cpu", progress=False, filters=8, hidden_size=8)
+    rul = UnitRegressor(model="cnn_lstm", epochs=2, device="cpu", progress=False, filters=8, hidden_size=8)
     rul.fit(train, group="unit", target="rul")
-    assert rul.protocol_ == "rul" and rul.time_col_ == "cycle"
+    assert rul.window == 30  # the C-MAPSS convention, by default
+    assert rul.protocol_ == "rul" and rul.preparation_.time_col_ == "cycle"
     assert "s1" not in rul.features_ and "setting1" not in rul.features_ and "s2" in rul.features_  # s1 is constant
-    assert rul.scaler_.centres_.shape[0] == 1  # FD001 flies one operating condition
-    scores = rul.score(test)
+    assert rul.preparation_.scaler_.centres_.shape[0] == 1  # FD001 flies one operating condition
+    scores = rul.evaluate(test)
     assert set(scores) == {"rmse", "mae", "r2", "rmse_capped", "score"} and scores["rmse"] > 0
     predictions = rul.predict(test)
     assert predictions["unit"].tolist() == list(range(1, 9))
@@ -258,9 +259,9 @@ def test_rul_protocol_on_fd001(fd001, tmp_path):
 
 def test_training_targets_are_capped(fd001):
     train, _ = fd001
-    rul = Regressor(model="lstm", window=30, epochs=1, rul_cap=100, device="cpu", progress=False, hidden_size=4)
+    rul = UnitRegressor(model="lstm", window=30, epochs=1, rul_cap=100, device="cpu", progress=False, hidden_size=4)
     rul.fit(train, group="unit", target="rul")
-    series = rul._grouped(train, target="rul")
+    series = rul.preparation_.transform(train)
     assert series.target.max() > 100  # the raw target is uncapped ...
     assert rul.target_mean_ < 100  # ... the one trained on is capped at rul_cap
 
@@ -269,9 +270,9 @@ def test_fd002_has_six_conditions_and_short_test_engines():
     train = datasets.load("cmapss-fd002", split="train")
     test = datasets.load("cmapss-fd002", split="test")
     short = test.groupby("unit").size().loc[lambda n: n < 30].index[:3]
-    rul = Regressor(model="cnn", window=30, epochs=1, device="cpu", progress=False, filters=4)
+    rul = UnitRegressor(model="cnn", window=30, epochs=1, device="cpu", progress=False, filters=4)
     rul.fit(train[train["unit"] <= 20], group="unit", target="rul")
-    assert rul.scaler_.centres_.shape[0] == 6
+    assert rul.preparation_.scaler_.centres_.shape[0] == 6
     assert len(rul.predict(test[test["unit"].isin(short)])) == 3
 
 
@@ -279,17 +280,30 @@ def test_sequence_regression_on_arrays(italy):
     (X, _), _ = italy
     y = X[:, :, 0].mean(axis=1) * 10  # a real series' own level: learnable
     reg = Regressor(model="cnn", epochs=20, batch_size=16, device="cpu", progress=False, filters=8).fit(X, y)
-    scores = reg.score(X, y)
+    scores = reg.evaluate(X, y)
     assert set(scores) == {"rmse", "mae", "r2"}
     assert reg.predict(X[:3]).shape == (3,)
     with pytest.raises(ValueError, match=r"one finite number \(or vector, or frame\) per sequence: shape \(67,\)"):
         Regressor(model="cnn", **FAST).fit(X, y[:10])
 
 
-def test_per_row_target_without_a_window_is_explained(fd001):
-    train, _ = fd001
-    with pytest.raises(ValueError, match=r"per-row target.*Fix: pass window="):
-        Regressor(model="cnn", **FAST).fit(train, group="unit", target="rul")
+def test_units_rows_through_regressor_still_work_with_a_deprecation_warning(fd001, tmp_path):
+    train, test = fd001
+    old = Regressor(model="cnn", window=20, epochs=1, device="cpu", progress=False, filters=4)
+    with pytest.warns(DeprecationWarning, match="UnitRegressor"):
+        old.fit(train, group="unit", target="rul")
+    new = UnitRegressor(model="cnn", window=20, epochs=1, device="cpu", progress=False, filters=4)
+    new.fit(train, group="unit", target="rul")
+    pd.testing.assert_frame_equal(old.predict(test), new.predict(test))  # the same work, handed over
+    assert old.evaluate(test) == new.evaluate(test) and old.last_cycle(test).shape == (8, 3)
+    old.save(tmp_path / "old")
+    assert type(cnnlstm.load(tmp_path / "old")).__name__ == "UnitRegressor"
+
+
+def test_unit_settings_on_whole_sequences_are_explained(italy):
+    (X, _), _ = italy
+    with pytest.raises(ValueError, match=r"`window` applies to windows of units' rows.*UnitRegressor"):
+        Regressor(model="cnn", window=30, **FAST).fit(X, X[:, 0, 0])
 
 
 # -----------------------------------------------------------------------------
@@ -297,7 +311,7 @@ def test_per_row_target_without_a_window_is_explained(fd001):
 
 
 def test_image_sequences_classify_and_predict_the_next_frame(tmp_path):
-    from cnnlstm.data.moving_digits import make_moving_digits
+    from cnnlstm.data.sources.moving_digits import make_moving_digits
 
     digits = make_moving_digits(48, num_frames=4, canvas=12, seed=0)
     clf = Classifier(model="lrcn", filters=4, hidden_size=8, **FAST).fit(digits.X, digits.direction)

@@ -120,7 +120,7 @@ def test_max_steps_per_epoch_caps_each_epoch():
 
 
 def test_device_windows_map_numbers_to_the_materialised_starts():
-    from cnnlstm.data.windows import window_index
+    from cnnlstm.data.prepare.windows import window_index
     from cnnlstm.train import DeviceWindows
 
     index = window_index([0, 50, 80], [0, 10, 0], [50, 30, 60], window=8, horizon=3, stride=2)

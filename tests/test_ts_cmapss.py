@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cnnlstm.data import archives, cmapss, datasets
-from cnnlstm.data.ts import TSData, read_ts
+from cnnlstm.data.prepare import conditions
+from cnnlstm.data.sources import archives, cmapss, datasets, store
+from cnnlstm.data.sources.ts import TSData, read_ts
+from cnnlstm.metrics import phm08_score
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("CNNLSTM_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
@@ -32,10 +34,10 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("CNNLSTM_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("CNNLSTM_DATA_DIR", str(MIRROR))
 
-    def no_network(url, dest):
+    def no_network(url):
         raise AssertionError(f"a test tried to reach the network: {url}")
 
-    monkeypatch.setattr(datasets, "_fetch", no_network)
+    monkeypatch.setattr(store, "_fetch", no_network)
 
 
 def _ucr(name: str, split: str = "TRAIN") -> Path:
@@ -410,24 +412,24 @@ def test_load_cmapss_missing_file_is_unavailable(tmp_path, monkeypatch):
 
 
 def test_piecewise_linear_rul_caps():
-    assert cmapss.piecewise_linear_rul(np.array([300, 125, 60, 0])).tolist() == [125, 125, 60, 0]
-    assert cmapss.piecewise_linear_rul(np.array([200, 10]), cap=130).tolist() == [130, 10]
+    assert conditions.piecewise_linear_rul(np.array([300, 125, 60, 0])).tolist() == [125, 125, 60, 0]
+    assert conditions.piecewise_linear_rul(np.array([200, 10]), cap=130).tolist() == [130, 10]
     with pytest.raises(ValueError, match=r"`cap` must be positive \(125 or 130 are usual\). Received: cap=0"):
-        cmapss.piecewise_linear_rul(np.array([1]), cap=0)
+        conditions.piecewise_linear_rul(np.array([1]), cap=0)
 
 
 def test_constant_columns_of_fd001_are_the_literature_set(fd001):
     train, _ = fd001
-    dropped = cmapss.constant_columns(train, cmapss.SETTINGS + cmapss.SENSORS)
+    dropped = conditions.constant_columns(train, cmapss.SETTINGS + cmapss.SENSORS)
     assert dropped == ["setting3", "s1", "s5", "s10", "s16", "s18", "s19"]
     with pytest.raises(ValueError, match=r"`columns` must be columns of `frame`. Received: \['s99'\]"):
-        cmapss.constant_columns(train, ["s1", "s99"])
+        conditions.constant_columns(train, ["s1", "s99"])
 
 
 def test_fd002_has_six_well_separated_conditions(fd002):
     train, test = fd002
     settings = list(cmapss.SETTINGS)
-    labels_train, labels_test = cmapss.operating_conditions(train[settings], test[settings])
+    labels_train, labels_test = conditions.operating_conditions(train[settings], test[settings])
     assert sorted(np.unique(labels_train).tolist()) == list(range(6))
     assert np.unique(labels_test).tolist() == list(range(6)) and labels_test.shape == (len(test),)
     values = train[settings].to_numpy()
@@ -438,25 +440,25 @@ def test_fd002_has_six_well_separated_conditions(fd002):
     # renumbered by the sorted centres: condition 0 is sea level (setting1 ~ 0), 5 is setting1 ~ 42
     assert centres[0, 0] == pytest.approx(0, abs=0.01) and centres[5, 0] == pytest.approx(42, abs=0.01)
     # the same settings give the same labels (fixed seed)
-    assert np.array_equal(cmapss.operating_conditions(train[settings]), labels_train)
+    assert np.array_equal(conditions.operating_conditions(train[settings]), labels_train)
 
 
 def test_operating_conditions_validation():
     with pytest.raises(ValueError, match=r"`n_conditions` must be an integer from 1 to the number of rows \(2\). "
                        r"Received: n_conditions=6"):
-        cmapss.operating_conditions(np.zeros((2, 3)))
+        conditions.operating_conditions(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"`train_settings` must be a non-empty 2-D array of finite numbers"):
-        cmapss.operating_conditions(np.zeros(5), n_conditions=1)
+        conditions.operating_conditions(np.zeros(5), n_conditions=1)
     with pytest.raises(ValueError, match=r"`test_settings` must have the 3 columns of `train_settings`. "
                        r"Received: 2 columns"):
-        cmapss.operating_conditions(np.zeros((4, 3)), np.zeros((4, 2)), n_conditions=1)
+        conditions.operating_conditions(np.zeros((4, 3)), np.zeros((4, 2)), n_conditions=1)
 
 
 def test_normalise_per_condition_fits_train_only(fd002):
     train, test = fd002
     settings, sensors = list(cmapss.SETTINGS), ["s2", "s7", "s11"]
-    conditions_train, conditions_test = cmapss.operating_conditions(train[settings], test[settings])
-    train_z, test_z = cmapss.normalise_per_condition(train, test, sensors, conditions_train, conditions_test)
+    conditions_train, conditions_test = conditions.operating_conditions(train[settings], test[settings])
+    train_z, test_z = conditions.normalise_per_condition(train, test, sensors, conditions_train, conditions_test)
     grouped = train_z[sensors].groupby(conditions_train)
     assert np.allclose(grouped.mean(), 0, atol=1e-9) and np.allclose(grouped.std(ddof=0), 1, atol=1e-9)
     # test is scaled with train's statistics, not its own
@@ -473,19 +475,19 @@ def test_normalise_per_condition_errors():
     frame = pd.DataFrame({"s": [1.0, 2.0]})
     with pytest.raises(ValueError, match=r"`conditions_test` must only hold conditions seen in train. "
                        r"Received: \[7\]"):
-        cmapss.normalise_per_condition(frame, frame, ["s"], [0, 0], [0, 7])
+        conditions.normalise_per_condition(frame, frame, ["s"], [0, 0], [0, 7])
     with pytest.raises(ValueError, match=r"`conditions_train` must hold one label per row of `train` \(2\). "
                        r"Received: shape \(3,\)"):
-        cmapss.normalise_per_condition(frame, frame, ["s"], [0, 0, 0], [0, 0])
+        conditions.normalise_per_condition(frame, frame, ["s"], [0, 0, 0], [0, 0])
 
 
 def test_phm08_score_by_hand():
     # d = pred - true = [-10, +10, 0]: exp(10/13) - 1 = 1.1581055..., exp(1) - 1 = 1.7182818..., 0
-    score = cmapss.phm08_score([100, 50, 20], [90, 60, 20])
+    score = phm08_score([100, 50, 20], [90, 60, 20])
     assert score == pytest.approx((2.1581055 - 1) + (2.7182818 - 1), abs=1e-6)
-    assert cmapss.phm08_score([5.0], [5.0]) == 0.0
+    assert phm08_score([5.0], [5.0]) == 0.0
     with pytest.raises(ValueError, match=r"`y_pred` must have the shape of `y_true`. Received: \(1,\) and \(2,\)"):
-        cmapss.phm08_score([1, 2], [1])
+        phm08_score([1, 2], [1])
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -541,10 +543,10 @@ def test_missing_test_split_is_unavailable(name):
 
 @needs_mirror
 def test_failed_download_is_unavailable(monkeypatch, tmp_path):
-    def offline(url, dest):
+    def offline(url):
         raise OSError("network is unreachable")
 
-    monkeypatch.setattr(datasets, "_fetch", offline)
+    monkeypatch.setattr(store, "_fetch", offline)
     with pytest.raises(datasets.DatasetUnavailableError, match=r"download failed: network is unreachable"):
         archives.load_archive("Wafer", split="test")
     with pytest.raises(datasets.DatasetUnavailableError, match=r"(?s)'cmapss-fd003' \(train\).*CMAPSS/train_FD003\.txt"
@@ -557,11 +559,11 @@ def _serve(monkeypatch, payload: bytes) -> list[str]:
     """Make the network step write `payload`; return the list of URLs it was asked for."""
     urls = []
 
-    def fake_fetch(url, dest):
+    def fake_fetch(url):
         urls.append(url)
-        Path(dest).write_bytes(payload)
+        return payload
 
-    monkeypatch.setattr(datasets, "_fetch", fake_fetch)
+    monkeypatch.setattr(store, "_fetch", fake_fetch)
     return urls
 
 
@@ -582,7 +584,11 @@ def test_download_unzips_into_the_cache(monkeypatch, tmp_path):
     assert urls == ["https://timeseriesclassification.com/aeon-toolkit/Wafer.zip"]
     cache = tmp_path / "cache"
     assert sorted(p.relative_to(cache).as_posix() for p in cache.rglob("*") if p.is_file()) == [
-        "UCR/Wafer/Wafer_TEST.ts", "UCR/Wafer/Wafer_TRAIN.ts"]
+        "UCR/Wafer/Wafer_TEST.ts", "UCR/Wafer/Wafer_TRAIN.ts"]  # the zip itself is never saved
+    umask = os.umask(0)
+    os.umask(umask)
+    # written by checkpoint.atomic_write_bytes, the one atomic writer: the mode open() gives, not mkstemp's 0o600
+    assert (cache / "UCR/Wafer/Wafer_TEST.ts").stat().st_mode & 0o777 == 0o666 & ~umask
     X, _ = archives.load_archive("Wafer", split="train", download=False)  # now read from the cache
     assert X.shape == (2, 3, 1) and len(urls) == 1
 

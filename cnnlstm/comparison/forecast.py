@@ -14,9 +14,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from .. import baselines as classical
 from ..estimators import Forecaster
 from ..evaluate import Backtest
+from ..models.registry import compare_contenders
+from . import baselines as classical
 from .branches import branch_extras
 
 REFERENCE = "reference"  # the store key of the shared arrays (truth, origins, scaler map)
@@ -39,7 +40,7 @@ class ForecastProblem:
 
     # ------------------------------------------------------------------ what runs
     def default_models(self) -> list[str]:
-        return ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "parallel_weighted", "parallel_attention", "linear"]
+        return list(compare_contenders("forecast", "series"))
 
     def baselines(self) -> list[str]:
         return [*NAIVE, *classical.FORECAST_BASELINES]
@@ -58,11 +59,12 @@ class ForecastProblem:
 
     # ------------------------------------------------------------------ runs
     def check(self, contender: str, model: str, kwargs: dict) -> str:
-        """One training step of the contender: data, split and model checked end to end (a dry run)."""
-        estimator = Forecaster(model=model, window=self.window, horizon=self.horizon, **{
-            **self.settings, **kwargs, "epochs": 1, "max_steps_per_epoch": 1, "progress": False}).fit(self.frame)
-        return (f"contender {contender!r}: model {model!r}{' ' + str(kwargs) if kwargs else ''}, {estimator.num_parameters():,} parameters, "
-                f"window {self.window}, horizon {self.horizon}, {estimator.num_train_windows_} training windows")
+        """The contender's dry run (`Forecaster.check`): data, split, windows and network checked, nothing trained."""
+        report = Forecaster(model=model, window=self.window, horizon=self.horizon,
+                            **{**self.settings, **kwargs}).check(self.frame)
+        return (f"contender {contender!r}: model {model!r}{' ' + str(kwargs) if kwargs else ''}, "
+                f"{report['parameters']:,} parameters, window {self.window}, horizon {self.horizon}, "
+                f"{report['train_windows']} training windows")
 
     def run_neural(self, model: str, kwargs: dict, seed: int, progress) -> tuple[dict, dict]:
         began = time.perf_counter()

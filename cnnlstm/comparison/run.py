@@ -17,22 +17,18 @@ import numpy as np
 import pandas as pd
 
 from .._errors import did_you_mean
-from ..data import datasets
-from ..models import model_hyperparameters
-from ..significance import diebold_mariano, paired_test, verdicts
+from ..data.sources import datasets
+from ..models.registry import compare_contenders, model_hyperparameters
 from ..train import show_progress
 from .ensembles import combine, stack_weights
 from .forecast import ForecastProblem
 from .sequences import ClassifyProblem, RegressProblem
+from .significance import diebold_mariano, paired_test, verdicts
 from .store import RunStore
 
-# Contender name -> (registry model, its fixed arguments). The three merges of `parallel` are three contenders.
-NEURAL = {
-    "cnn": ("cnn", {}), "lstm": ("lstm", {}), "cnn_lstm": ("cnn_lstm", {}), "lstm_cnn": ("lstm_cnn", {}),
-    "parallel": ("parallel", {"merge": "concat"}), "parallel_weighted": ("parallel", {"merge": "weighted"}),
-    "parallel_attention": ("parallel", {"merge": "attention"}), "linear": ("linear", {}),
-    "lrcn": ("lrcn", {}), "conv_lstm": ("conv_lstm", {}),
-}
+# Contender name -> (registry model, its fixed arguments), from the model registry. The three merges of `parallel`
+# are three contenders.
+NEURAL = compare_contenders()
 MEAN_ENSEMBLE, STACKED = "mean(cnn,lstm)", "stacked"
 TASKS = ("auto", "forecast", "classify", "regress", "rul")
 # Training defaults of a comparison, per task: enough epochs for early stopping to choose
@@ -148,7 +144,7 @@ def compare(data="airline", *, task: str = "auto", test_data=None, models: list[
         checkpoint.atomic_write_text(folder / "table.csv", table.to_csv())
         checkpoint.write_json(folder / "comparison.json", payload)
         if report:
-            from ..report import write_report
+            from .report import write_report
 
             write_report(payload, folder / "report.html")
     return Comparison(table=table, payload=payload, runs=runs, folder=folder)
@@ -166,74 +162,30 @@ def default_window(horizon: int, season: int | None) -> int:
     return 2 * season if season and season > 1 else 4 * horizon
 
 
-def resolve_data(data, *, data_dir=None) -> tuple[pd.DataFrame | object, dict]:
-    """A forecasting dataset name becomes its frame and its customary settings (targets, split, season)."""
-    if isinstance(data, str) and data.lower() in datasets.DATASETS:
-        info = datasets.info(data)
-        settings = {"split": info.split, "season_length": info.season_length, "time_col": info.time_col}
-        if info.targets is not None:
-            settings["targets"] = list(info.targets)
-        return datasets.load(data, data_dir=data_dir), settings
-    if isinstance(data, str) and not os.path.exists(data):
-        raise ValueError(
-            f"`data` must be a dataset name ({', '.join(datasets.list_datasets())}) or a path to a file. "
-            f"Received: data={data!r}.{did_you_mean(data, datasets.list_datasets())}"
-        )
-    return data, {}
-
-
-def _archive(data) -> object | None:
-    from ..data.archives import archive_info, list_archives
-
-    if isinstance(data, str) and data.lower() in {k.lower() for k in list_archives()}:
-        return archive_info(data)
-    return None
-
-
 def _problem(data, task, test_data, horizon, window, stride, group, target, data_dir, settings, name):
-    if task not in TASKS:
-        from .._errors import unknown_name
+    """The task's problem, its data read by the task reader the command line shares (`cnnlstm.task_data`)."""
+    from ..data.tasks import TaskData, read_task_data
 
-        raise unknown_name("task", task, TASKS)
-    archive = _archive(data)
-    if name is None:
-        is_path = isinstance(data, (str, os.PathLike)) and os.path.exists(data)
-        name = Path(data).name if is_path else data if isinstance(data, str) else type(data).__name__
-    if archive is not None:
-        kind = "rul" if archive.archive == "CMAPSS" else "classify"
-        if task not in ("auto", kind) and not (kind == "rul" and task == "regress"):
-            raise ValueError(f"`data` {data!r} is a {kind} dataset. Received: task={task!r}. Fix: task={kind!r}.")
-        task = kind if task == "auto" else task
-        if test_data is not None:
-            raise ValueError(f"`test_data` must be None with a dataset name: {data!r} has its own test split.")
-        train, test_data = (datasets.load(data, split=s, data_dir=data_dir) for s in ("train", "test"))
-        data = train
-        if kind == "rul":
-            group, target = group or "unit", target or "rul"
-            settings.setdefault("protocol", "rul" if task == "rul" else "plain")
-    task = "forecast" if task == "auto" else task
-    if task == "forecast":
-        if test_data is not None or group is not None:
-            raise ValueError("`test_data` and `group` are for classification and regression. Received them with "
-                             "task='forecast' (the test part is the end of each series, as `split` sets it).")
-        frame, defaults = resolve_data(data, data_dir=data_dir)
-        settings = {**defaults, **settings}
-        if target is not None:
-            settings["targets"] = [target]
+    if isinstance(data, TaskData):
+        task_data = data
+    else:
+        task_data = read_task_data(data, task=task, test_data=test_data, target=target, group=group, data_dir=data_dir,
+                                   name=name)
+    name = name or task_data.name
+    settings = {**task_data.settings, **settings}
+    if task_data.task == "forecast":
         season = settings.get("season_length")
         horizon = _positive("horizon", horizon or (season if season and season > 1 else 24))
         window = _positive("window", window or default_window(horizon, season))
-        return ForecastProblem(frame, name=name, window=window, horizon=horizon, stride=_positive("stride", stride),
-                               settings=settings), name
-    if test_data is None:
-        raise ValueError(f"`test_data` is needed for task={task!r}: the test part the contenders are ranked on. "
-                         "Fix: pass test_data=(X_test, y_test) or a test file, or a dataset name as data.")
-    if task == "classify":
-        return ClassifyProblem(data, test_data, name=name, settings=settings), name
-    if task == "rul":
-        group, target = group or "unit", target or "rul"
-        settings.setdefault("protocol", "rul")
-    return RegressProblem(data, test_data, name=name, settings=settings, group=group, target=target), name
+        return ForecastProblem(task_data.train, name=name, window=window, horizon=horizon,
+                               stride=_positive("stride", stride), settings=settings), name
+    if task_data.test is None:
+        raise ValueError(f"`test_data` is needed for task={task_data.task!r}: the test part the contenders are ranked "
+                         "on. Fix: pass test_data=(X_test, y_test) or a test file, or a dataset name as data.")
+    if task_data.task == "classify":
+        return ClassifyProblem(task_data.train, task_data.test, name=name, settings=settings), name
+    return RegressProblem(task_data.train, task_data.test, name=name, settings=settings,
+                          group=task_data.fit_kwargs.get("group"), target=task_data.fit_kwargs.get("target")), name
 
 
 def _check_models(models, problem) -> list[str]:
@@ -274,13 +226,12 @@ def _check_baselines(baselines, problem) -> tuple[list[str], list[str]]:
 
 def _split_hyperparameters(settings: dict, models: list[str], problem) -> tuple[dict, dict[str, dict]]:
     """Estimator settings shared by all, and per contender the model hyperparameters it accepts."""
-    import inspect
+    from ..estimators import Classifier, Forecaster, Regressor, UnitRegressor
 
-    from ..estimators import Classifier, Forecaster, Regressor
-
-    estimator = {"forecast": Forecaster, "classify": Classifier}.get(problem.task, Regressor)
+    estimator = {"forecast": Forecaster, "classify": Classifier}.get(
+        problem.task, UnitRegressor if getattr(problem, "units", False) else Regressor)
     accepted = {m: model_hyperparameters(NEURAL[m][0]) for m in models}
-    own = set(inspect.signature(estimator).parameters) - {"model", "seed", "progress"}
+    own = set(estimator._param_names()) - {"model", "seed", "progress"}
     shared = {k: v for k, v in settings.items() if k in own}
     extra = {k: v for k, v in settings.items() if k not in own}
     known = set().union(*accepted.values())
@@ -295,6 +246,11 @@ def _split_hyperparameters(settings: dict, models: list[str], problem) -> tuple[
 
 def _fingerprint(data, test_data) -> str:
     """What the results depend on in the data: its name, or a hash of its values."""
+    from ..data.tasks import TaskData
+
+    if isinstance(data, TaskData):
+        data, test_data = (data.dataset, None) if data.dataset else (data.train, data.test)
+
     def digest(value) -> str:
         if value is None or isinstance(value, (str, os.PathLike)):
             return str(value)

@@ -13,15 +13,12 @@ import time
 import numpy as np
 import pandas as pd
 
-from .. import baselines as classical
-from ..data.sequences import SequenceSet, as_sequences, check_labels
-from ..estimators import Classifier, Regressor
-from ..estimators.sequence import rul_metrics
+from ..data.prepare.sequences import SequenceSet, as_sequences, check_labels
+from ..estimators import Classifier, Regressor, UnitRegressor, rul_metrics
 from ..metrics import classification_metrics, regression_metrics
+from ..models.registry import compare_contenders
+from . import baselines as classical
 from .branches import branch_extras
-
-SERIES_MODELS = ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "parallel_weighted", "parallel_attention"]
-FRAMES_MODELS = ["lrcn", "conv_lstm"]
 
 
 def _timed(function, *args):
@@ -61,7 +58,7 @@ class ClassifyProblem:
         self.name, self.settings, self.reference = name, settings, None
 
     def default_models(self) -> list[str]:
-        return FRAMES_MODELS if len(self.train.feature_shape) == 3 else SERIES_MODELS
+        return list(compare_contenders("classify", "frames" if len(self.train.feature_shape) == 3 else "series"))
 
     def baselines(self) -> list[str]:
         return [] if len(self.train.feature_shape) == 3 else list(classical.SEQUENCE_BASELINES["classify"])
@@ -84,11 +81,9 @@ class ClassifyProblem:
                 "classes (train counts)": ", ".join(f"{k}: {v}" for k, v in counts.items())}
 
     def check(self, contender: str, model: str, kwargs: dict) -> str:
-        """One epoch on three sequences per class (a dry run)."""
-        keep = np.concatenate([np.flatnonzero(self.y == c)[:3] for c in self.classes])
-        estimator = Classifier(model=model, **{**self.settings, **kwargs, "epochs": 1, "progress": False})
-        estimator.fit(self.train.subset(keep), self.y[keep])
-        return f"contender {contender!r}: model {model!r}{' ' + str(kwargs) if kwargs else ''}, {estimator.num_parameters():,} parameters"
+        """The contender's dry run (`Classifier.check`): data, labels, settings and network checked, nothing trained."""
+        report = Classifier(model=model, **{**self.settings, **kwargs}).check(self.train, self.y)
+        return f"contender {contender!r}: model {model!r}{' ' + str(kwargs) if kwargs else ''}, {report['parameters']:,} parameters"
 
     def load_reference(self, arrays: dict) -> None:
         self.reference = arrays
@@ -153,9 +148,8 @@ class RegressProblem:
             self.metrics = ("rmse", "mae", "r2")
 
     def default_models(self) -> list[str]:
-        if not self.units and len(self.train.feature_shape) == 3:
-            return FRAMES_MODELS
-        return SERIES_MODELS
+        frames = not self.units and len(self.train.feature_shape) == 3
+        return list(compare_contenders("regress", "frames" if frames else "series"))  # "rul" too: a regression
 
     def baselines(self) -> list[str]:
         return [] if not self.units and len(self.train.feature_shape) == 3 else list(classical.SEQUENCE_BASELINES["regress"])
@@ -178,19 +172,18 @@ class RegressProblem:
         return {"data": self.name, "train sequences": len(self.train), "test sequences": len(self.test),
                 "channels": str(self.train.feature_shape)}
 
+    def estimator(self, model: str, **settings):
+        return (UnitRegressor if self.units else Regressor)(model=model, **{**self.settings, **settings})
+
     def check(self, contender: str, model: str, kwargs: dict) -> str:
-        """One epoch on six units, or eight sequences (a dry run)."""
-        estimator = Regressor(model=model, **{**self.settings, **kwargs, "epochs": 1, "progress": False})
-        if self.units:
-            units = self.train[self.group].drop_duplicates().iloc[:6]
-            estimator.fit(self.train[self.train[self.group].isin(units)], group=self.group, target=self.target)
-        else:
-            keep = np.arange(min(8, len(self.train)))
-            estimator.fit(self.train.subset(keep), self.y[keep])
-        return f"contender {contender!r}: model {model!r}{' ' + str(kwargs) if kwargs else ''}, {estimator.num_parameters():,} parameters"
+        """The contender's dry run (`check` of its estimator): data, settings and network checked, nothing trained."""
+        estimator = self.estimator(model, **kwargs)
+        report = estimator.check(self.train, group=self.group, target=self.target) if self.units \
+            else estimator.check(self.train, self.y)
+        return f"contender {contender!r}: model {model!r}{' ' + str(kwargs) if kwargs else ''}, {report['parameters']:,} parameters"
 
     def run_neural(self, model: str, kwargs: dict, seed: int, progress) -> tuple[dict, dict]:
-        estimator = Regressor(model=model, seed=seed, progress=progress, **{**self.settings, **kwargs})
+        estimator = self.estimator(model, seed=seed, progress=progress, **kwargs)
         if not self.units:
             _, train_seconds = _timed(estimator.fit, self.train, self.y)
             test, predict_seconds = _timed(estimator.predict, self.test)

@@ -10,7 +10,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 import numpy as np
@@ -18,17 +17,18 @@ import pandas as pd
 import torch
 
 from .. import checkpoint
-from ..data.calendar import calendar_frame
-from ..data.io import read_table
 from ..data.prepare import SeriesData, SeriesSpec, future_index, prepare
-from ..data.scaling import NotFittedError, SeriesScaler
-from ..data.splits import Bounds, check_split, split_bounds
-from ..data.windows import window_index, window_starts
+from ..data.prepare.calendar import calendar_frame
+from ..data.prepare.scaling import SeriesScaler
+from ..data.prepare.splits import Bounds, check_split, split_bounds
+from ..data.prepare.windows import window_index, window_starts
+from ..data.sources.io import read_table
 from ..evaluate import Backtest, mase_scales, naive_forecasts, score_forecasts, season_length, summary_metrics
 from ..tasks import ForecastNet, WindowGather, loss_function
-from ..train import DeviceWindows, TrainConfig, fit, predict, resolve_device
+from ..train import DeviceWindows, fit, predict, resolve_device
+from .base import Estimator
 
-FORMAT_VERSION = 1
+HEADLINE = "rmse"  # what `score` returns, negated: the error the comparison ranks by
 
 
 def _positive_int(name: str, value) -> int:
@@ -42,7 +42,20 @@ def _as_table(data, what: str = "data"):
     return data if isinstance(data, np.ndarray) else read_table(data, what=what)
 
 
-class Forecaster:
+@dataclasses.dataclass
+class _Prepared:
+    """What `fit` and `check` both need: the data checked, split and scaled, the windows of each part."""
+
+    series: SeriesData
+    bounds: list[Bounds]
+    scaler: SeriesScaler
+    gather: WindowGather
+    train_windows: DeviceWindows
+    val_windows: DeviceWindows
+    device: torch.device
+
+
+class Forecaster(Estimator):
     """Direct multi-step forecasting with any registry model, for one or many series.
 
     Args:
@@ -51,7 +64,7 @@ class Forecaster:
         targets, past_covariates, future_covariates, calendar, time_col, id_col, missing, freq: which column
             plays which role and how to treat gaps (see `cnnlstm.data.prepare.SeriesSpec`).
         split: chronological (train, validation, test) as fractions, row counts or two timestamps. `fit` trains
-            on train and selects on validation; `score` backtests over test. The test part is never used in `fit`.
+            on train and selects on validation; `evaluate` backtests over test. The test part is never used in `fit`.
         scaler: "standard", "minmax" or "none", fitted per series and column on the training part only.
         revin: per-window instance normalisation inside the network (on by default; keeps trending series sane).
         channel_independent: forecast each observed channel from its own history with shared weights.
@@ -60,8 +73,11 @@ class Forecaster:
         epochs, batch_size, lr, weight_decay, patience, grad_clip, device, amp, seed, progress, cuda_graph,
         max_steps_per_epoch:
             training (see `cnnlstm.train.TrainConfig`); cuda_graph=True replays the whole step as one CUDA graph.
-        model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models` lists them).
+        model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models` lists them); each
+            keyword is a parameter of its own (`get_params`, `set_params`, `clone`).
     """
+
+    _network_class = ForecastNet
 
     def __init__(self, model: str = "cnn_lstm", *, window: int = 96, horizon: int = 24,
                  targets: list[str] | str | None = None, past_covariates: list[str] | None = None,
@@ -72,30 +88,8 @@ class Forecaster:
                  epochs: int = 20, batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = 5, grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
                  seed: int = 0, progress: bool | None = None, cuda_graph: bool = False,
-                 max_steps_per_epoch: int | None = None,
-                 model_kwargs: dict | None = None, **hyperparameters):
-        self.model, self.window, self.horizon = model, window, horizon
-        self.targets, self.past_covariates, self.future_covariates = targets, past_covariates, future_covariates
-        self.calendar, self.time_col, self.id_col, self.missing, self.freq = calendar, time_col, id_col, missing, freq
-        self.split, self.scaler, self.revin, self.channel_independent = split, scaler, revin, channel_independent
-        self.loss, self.season_length = loss, season_length
-        self.epochs, self.batch_size, self.lr, self.weight_decay = epochs, batch_size, lr, weight_decay
-        self.patience, self.grad_clip, self.device, self.amp = patience, grad_clip, device, amp
-        self.seed, self.progress, self.cuda_graph = seed, progress, cuda_graph
-        self.max_steps_per_epoch = max_steps_per_epoch
-        self.model_kwargs = {**(model_kwargs or {}), **hyperparameters}
-
-    # ------------------------------------------------------------------ parameters
-    _PARAMS = ("model", "window", "horizon", "targets", "past_covariates", "future_covariates", "calendar",
-               "time_col", "id_col", "missing", "freq", "split", "scaler", "revin", "channel_independent", "loss",
-               "season_length", "epochs", "batch_size", "lr", "weight_decay", "patience", "grad_clip", "device",
-               "amp", "seed", "progress", "cuda_graph", "max_steps_per_epoch", "model_kwargs")
-
-    def get_params(self) -> dict:
-        return {name: getattr(self, name) for name in self._PARAMS}
-
-    def __repr__(self) -> str:
-        return f"Forecaster(model={self.model!r}, window={self.window}, horizon={self.horizon})"
+                 max_steps_per_epoch: int | None = None, model_kwargs: dict | None = None, **hyperparameters):
+        self._store(locals())
 
     def _spec(self) -> SeriesSpec:
         as_list = lambda v: [v] if isinstance(v, str) else (list(v) if v is not None else None)  # noqa: E731
@@ -103,57 +97,82 @@ class Forecaster:
                           future_covariates=as_list(self.future_covariates) or [], calendar=self.calendar,
                           time_col=self.time_col, id_col=self.id_col, missing=self.missing, freq=self.freq)
 
-    def _train_config(self) -> TrainConfig:
-        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
-                           patience=self.patience, grad_clip=self.grad_clip, device=self.device, amp=self.amp,
-                           seed=self.seed, progress=self.progress, cuda_graph=self.cuda_graph,
-                           max_steps_per_epoch=self.max_steps_per_epoch)
-
     # ------------------------------------------------------------------ fit
-    def fit(self, data) -> "Forecaster":
-        """Train on the training part of `data` and select on its validation part.
-
-        Args:
-            data: a DataFrame, a NumPy array, or a path to a CSV or Parquet file.
-        """
+    def _prepare_fit(self, data) -> _Prepared:
         window, horizon = _positive_int("window", self.window), _positive_int("horizon", self.horizon)
         split = check_split(self.split)
-        config = self._train_config()
-        loss_fn = loss_function(self.loss)
         device = resolve_device(self.device)
-
         series = prepare(_as_table(data), self._spec())
         bounds = [split_bounds(int(n), split, t) for n, t in zip(series.lengths, series.timestamps)]
         self._check_lengths(series, bounds, split)
-
-        self.spec_ = series.spec
-        self.columns_, self.num_targets_, self.num_past_ = series.columns, series.num_targets, series.num_past
-        self.freq_, self.series_ids_ = series.freq, series.series_ids
-        self.season_length_ = self.season_length or season_length(series.freq)
-        self.scaler_ = SeriesScaler(self.scaler).fit(series.values, series.starts, series.starts + [b.train_end for b in bounds])
-        scaled = torch.as_tensor(self.scaler_.transform_series(series.values, series.starts, series.lengths), device=device)
-
+        scaler = SeriesScaler(self.scaler).fit(series.values, series.starts,
+                                               series.starts + [b.train_end for b in bounds])
+        scaled = torch.as_tensor(scaler.transform_series(series.values, series.starts, series.lengths), device=device)
         gather = WindowGather(scaled, window=window, horizon=horizon, num_observed=series.num_observed,
                               num_targets=series.num_targets)
         part = lambda begin, end: DeviceWindows(  # noqa: E731
             window_index(series.starts, begin, end, window=window, horizon=horizon), device)
-        train_windows = part([0] * series.num_series, [b.train_end for b in bounds])
-        val_windows = part([b.train_end for b in bounds], [b.val_end for b in bounds])
-        shape = dict(num_features=series.num_features, num_observed=series.num_observed, num_targets=series.num_targets)
-        del series  # training needs only the scaled copy: do not hold the data twice
+        return _Prepared(series=series, bounds=bounds, scaler=scaler, gather=gather,
+                         train_windows=part([0] * series.num_series, [b.train_end for b in bounds]),
+                         val_windows=part([b.train_end for b in bounds], [b.val_end for b in bounds]), device=device)
 
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(self.seed)  # the seed reaches initialisation and dropout, not the caller's RNG
-            self.net_ = ForecastNet(model=self.model, **shape, window=window, horizon=horizon, revin=self.revin,
-                                    channel_independent=self.channel_independent,
-                                    model_kwargs=self.model_kwargs).to(device)
-            history = fit(self.net_, gather=gather, train_windows=train_windows, val_windows=val_windows,
-                          loss_fn=loss_fn, config=config)
+    def _network(self, series: SeriesData) -> ForecastNet:
+        return ForecastNet(model=self.model, num_features=series.num_features, num_observed=series.num_observed,
+                           num_targets=series.num_targets, window=self.window, horizon=self.horizon,
+                           revin=self.revin, channel_independent=self.channel_independent,
+                           model_kwargs=self._model_kwargs())
+
+    def fit(self, data, y=None) -> "Forecaster":
+        """Train on the training part of `data` and select on its validation part.
+
+        Args:
+            data: a DataFrame, a NumPy array, or a path to a CSV or Parquet file.
+            y: ignored (scikit-learn's signature): the targets are columns of `data`.
+        """
+        config = self._train_config()
+        loss_fn = loss_function(self.loss)
+        prepared = self._prepare_fit(data)
+        series = prepared.series
+        self.spec_ = series.spec
+        self.columns_, self.num_targets_, self.num_past_ = series.columns, series.num_targets, series.num_past
+        self.freq_, self.series_ids_ = series.freq, series.series_ids
+        self.season_length_ = self.season_length or season_length(series.freq)
+        self.scaler_ = prepared.scaler
+        with self._seeded(prepared.device):
+            self.net_ = self._network(series).to(prepared.device)
+            del series, prepared.series  # training needs only the scaled copy: do not hold the data twice
+            history = fit(self.net_, gather=prepared.gather, train_windows=prepared.train_windows,
+                          val_windows=prepared.val_windows, loss_fn=loss_fn, config=config)
         self.history_ = pd.DataFrame(history)
-        self.num_train_windows_, self.num_val_windows_ = len(train_windows), len(val_windows)
-        self.device_ = device
+        self.num_train_windows_, self.num_val_windows_ = len(prepared.train_windows), len(prepared.val_windows)
+        self.device_ = prepared.device
         self.metrics_: dict = {}
         return self
+
+    def check(self, data) -> dict:
+        """A dry run of `fit`: read and check `data` and the settings, split and scale it, cut the windows and build
+        the network; train nothing.
+
+        Returns:
+            What `fit` would use: the series, columns, split, windows of each part, the network's parameters and
+            output shape (batch, horizon, targets).
+        """
+        self._train_config()  # checks epochs, batch size, learning rate, patience
+        loss_function(self.loss)
+        prepared = self._prepare_fit(data)
+        series = prepared.series
+        net = self._network(series)
+        with torch.no_grad():
+            shape = tuple(net.eval()(torch.zeros(2, self.window, series.num_features)).shape)
+        return {"estimator": repr(self), "model": self.model, "parameters": sum(p.numel() for p in net.parameters()),
+                "series": series.num_series, "rows": int(series.lengths.sum()), "freq": series.freq,
+                "time_col": series.spec.time_col, "targets": list(series.spec.targets),
+                "past_covariates": list(series.spec.past_covariates),
+                "future_covariates": list(series.spec.future_covariates), "calendar": list(series.spec.calendar),
+                "window": self.window, "horizon": self.horizon,
+                "split": [(b.train_end, b.val_end, b.test_end) for b in prepared.bounds],
+                "train_windows": len(prepared.train_windows), "val_windows": len(prepared.val_windows),
+                "output_shape": shape}
 
     def _check_lengths(self, series: SeriesData, bounds: list[Bounds], split) -> None:
         need = self.window + self.horizon
@@ -166,10 +185,6 @@ class Forecaster:
                     f"needs at least {need} there. Fix: lower window or horizon, give training a larger share of "
                     "split, or use more data."
                 )
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "net_"):
-            raise NotFittedError(f"This {type(self).__name__} is not fitted yet. Call `fit` first, or `load` a saved one.")
 
     # ------------------------------------------------------------------ data in after fitting
     def _prepare(self, data, what: str = "data") -> SeriesData:
@@ -335,76 +350,37 @@ class Forecaster:
         train_ends = [split_bounds(int(n), split, t).train_end for n, t in zip(series.lengths, series.timestamps)]
         return history, train_ends
 
-    def score(self, data, *, stride: int = 1) -> dict[str, float]:
-        """Metrics of a rolling backtest over the test part of `data`: original-scale mse, rmse, mae, mape, smape,
-        mase, the scaled scaled_mse and scaled_mae, and the naive and seasonal naive forecasts' rmse and mase."""
+    def evaluate(self, data, *, stride: int = 1) -> dict[str, float]:
+        """Every metric of a rolling backtest over the test part of `data`: original-scale mse, rmse, mae, mape,
+        smape, mase, the scaled scaled_mse and scaled_mae, and the naive and seasonal naive forecasts' rmse and
+        mase. Kept in `metrics_["test"]` (saved as metrics.json)."""
         metrics = summary_metrics(self.backtest(data, stride=stride))
         self.metrics_ = {"test": metrics}
         return metrics
 
-    # ------------------------------------------------------------------ introspection
-    def branch_weights(self) -> dict[str, float]:
-        """How much each branch of a `parallel` model contributes (weighted: learned weights; attention: the mean
-        attention of the last forward pass)."""
-        self._check_fitted()
-        backbone = self.net_.backbone
-        if not hasattr(backbone, "branch_weights"):
-            raise ValueError(f"`branch_weights` needs model='parallel'. Received: model={self.model!r}.")
-        return backbone.branch_weights()
-
-    def num_parameters(self) -> int:
-        self._check_fitted()
-        return sum(p.numel() for p in self.net_.parameters())
+    def score(self, data, y=None, *, stride: int = 1) -> float:
+        """The negative test RMSE of a rolling backtest (higher is better, as scikit-learn's model selection
+        expects); `evaluate` gives every metric."""
+        return -float(summary_metrics(self.backtest(data, stride=stride))[HEADLINE])
 
     # ------------------------------------------------------------------ save / load
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the model folder: config.json, model.pt (weights only), scaler.json, metrics.json, history.csv."""
-        self._check_fitted()
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        params = self.get_params()
-        params["split"] = [str(s) if isinstance(s, pd.Timestamp) else s for s in check_split(self.split)]
-        config = {
-            "format_version": FORMAT_VERSION,
-            "estimator": type(self).__name__,
-            "params": params,
-            "network": self.net_.config,
-            "data": {**dataclasses.asdict(self.spec_), "columns": self.columns_, "freq": self.freq_,
-                     "series_ids": self.series_ids_, "season_length": self.season_length_},
-        }
-        checkpoint.save_weights(path / "model.pt", self.net_.state_dict())
-        checkpoint.write_json(path / "scaler.json", self.scaler_.state_dict())
-        checkpoint.write_json(path / "metrics.json", self.metrics_)
-        checkpoint.atomic_write_text(path / "history.csv", self.history_.to_csv(index=False))
-        checkpoint.write_json(path / "config.json", config)  # last: a folder with config.json is complete
-        return path
+    def _get_state(self) -> dict:
+        return {**dataclasses.asdict(self.spec_), "columns": self.columns_, "freq": self.freq_,
+                "series_ids": self.series_ids_, "season_length": self.season_length_}
+
+    def _write_files(self, folder: Path) -> None:
+        checkpoint.write_json(folder / "scaler.json", self.scaler_.state_dict())
+        checkpoint.write_json(folder / "metrics.json", self.metrics_)
+
+    def _set_state(self, state: dict, folder: Path) -> None:
+        self.spec_ = SeriesSpec(**{k: state[k] for k in (f.name for f in dataclasses.fields(SeriesSpec))})
+        self.columns_, self.freq_ = state["columns"], state["freq"]
+        self.series_ids_, self.season_length_ = state["series_ids"], state["season_length"]
+        self.num_targets_ = len(self.spec_.targets)
+        self.num_past_ = len(self.spec_.past_covariates)
+        self.scaler_ = SeriesScaler.from_state_dict(checkpoint.read_json(folder / "scaler.json"))
+        self.metrics_ = checkpoint.read_json(folder / "metrics.json")
 
     @classmethod
-    def load(cls, path: str | os.PathLike, *, device: str = "auto") -> "Forecaster":
-        """Rebuild a saved Forecaster. Nothing is unpickled: weights load with ``weights_only=True``."""
-        path = Path(path)
-        if not (path / "config.json").exists():
-            raise FileNotFoundError(
-                f"`path` must be a model folder written by Forecaster.save (with config.json). Received: path={str(path)!r}."
-            )
-        config = checkpoint.read_json(path / "config.json")
-        if config.get("estimator") != cls.__name__:
-            raise ValueError(f"{str(path)!r} holds a {config.get('estimator')}, not a {cls.__name__}.")
-        params = dict(config["params"])
-        params["split"] = tuple(params["split"])
-        params["device"] = device
-        estimator = cls(**params)
-        data = config["data"]
-        estimator.spec_ = SeriesSpec(**{k: data[k] for k in (f.name for f in dataclasses.fields(SeriesSpec))})
-        estimator.columns_, estimator.freq_ = data["columns"], data["freq"]
-        estimator.series_ids_, estimator.season_length_ = data["series_ids"], data["season_length"]
-        estimator.num_targets_ = config["network"]["num_targets"]
-        estimator.num_past_ = len(estimator.spec_.past_covariates)
-        estimator.device_ = resolve_device(device)
-        estimator.net_ = ForecastNet(**config["network"])
-        estimator.net_.load_state_dict(checkpoint.load_weights(path / "model.pt"))
-        estimator.net_.to(estimator.device_).eval()
-        estimator.scaler_ = SeriesScaler.from_state_dict(checkpoint.read_json(path / "scaler.json"))
-        estimator.metrics_ = checkpoint.read_json(path / "metrics.json")
-        estimator.history_ = pd.read_csv(path / "history.csv")
-        return estimator
+    def _params_from_json(cls, params: dict) -> dict:
+        return {**params, "split": tuple(params["split"])}

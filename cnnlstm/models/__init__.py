@@ -7,29 +7,32 @@ where x is (B, T, in_features) for a model whose class attribute `input_kind` is
 (B, T, C, H, W) with C = in_features for "frames" (image sequences). `lengths` (B,) int64, optional, gives
 the valid steps of each right-padded sequence: a sequence's output is the same alone as inside a padded
 batch of longer ones. Every model keeps the keyword arguments it was built with in `model.config`, so
-`type(model)(**model.config)` rebuilds it. Adding a model is one file and one line below.
+`type(model)(**model.config)` rebuilds it. Adding a model is one file and one entry in registry.py.
+
+Listing the models, their descriptions and hyperparameters imports no torch; the model classes (and `MODELS`,
+name -> class) are imported on first use.
 """
 
 from __future__ import annotations
 
-import inspect
+from typing import TYPE_CHECKING
 
-import torch.nn as nn
+from cnnlstm._errors import did_you_mean
+from cnnlstm.models.registry import (
+    INPUT_KINDS,
+    REGISTRY,
+    list_models,
+    model_class,
+    model_hyperparameters,
+)
 
-from cnnlstm._errors import did_you_mean, unknown_name
-
-from cnnlstm.models.cnn import CNN
-from cnnlstm.models.cnn_lstm import CNNLSTM
-from cnnlstm.models.conv_lstm import ConvLSTM
-from cnnlstm.models.linear import DLinear
-from cnnlstm.models.lrcn import LRCN
-from cnnlstm.models.lstm import LSTM
-from cnnlstm.models.lstm_cnn import LSTMCNN
-from cnnlstm.models.parallel import ParallelCNNLSTM
+if TYPE_CHECKING:
+    import torch.nn as nn
 
 __all__ = [
     "MODELS",
     "MODEL_DESCRIPTIONS",
+    "INPUT_KINDS",
     "build_model",
     "list_models",
     "model_hyperparameters",
@@ -43,68 +46,24 @@ __all__ = [
     "ConvLSTM",
 ]
 
-MODELS: dict[str, type[nn.Module]] = {
-    "cnn": CNN,
-    "lstm": LSTM,
-    "cnn_lstm": CNNLSTM,
-    "lstm_cnn": LSTMCNN,
-    "parallel": ParallelCNNLSTM,
-    "linear": DLinear,
-    "lrcn": LRCN,
-    "conv_lstm": ConvLSTM,
-}
-
-MODEL_DESCRIPTIONS: dict[str, str] = {
-    "cnn": "1-D convolutions + max-pooling; the feature sequence is flattened (or averaged) into a linear head.",
-    "lstm": "Stacked LSTM; its last step's output feeds a linear head.",
-    "cnn_lstm": "Serial hybrid: convolutions + pooling extract local features, an LSTM reads them, linear head.",
-    "lstm_cnn": "Serial hybrid: an LSTM's output sequence goes through convolutions, then a flatten (or mean) readout.",
-    "parallel": "Parallel hybrid (LSTM-FCN shape): CNN and LSTM branches merged by concat, learned weights or attention.",
-    "linear": "DLinear baseline: moving-average trend/seasonal split, one linear map each, summed. Needs `window`.",
-    "lrcn": "Frames: a 2-D CNN encodes each frame to a vector, an LSTM reads the vectors, linear head.",
-    "conv_lstm": "Frames: stacked ConvLSTM cells (convolution gates); pooled state to a linear head, or a next frame.",
-}
-assert MODELS.keys() == MODEL_DESCRIPTIONS.keys(), "every model needs a one-line description"
+MODEL_DESCRIPTIONS: dict[str, str] = {name: entry.description for name, entry in REGISTRY.items()}
 
 
-INPUT_KINDS = ("series", "frames")
+def __getattr__(attribute: str):
+    # PEP 562: `MODELS` and the classes import torch, so they are built when first asked for
+    if attribute == "MODELS":
+        models = {name: model_class(name) for name in REGISTRY}
+        globals()["MODELS"] = models
+        return models
+    for name, entry in REGISTRY.items():
+        if entry.class_name == attribute:
+            globals()[attribute] = model_class(name)
+            return globals()[attribute]
+    raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
 
 
-def list_models(input_kind: str | None = None) -> list[str]:
-    """Names of the registered models, in registry order; `input_kind` keeps those taking "series" or "frames".
-
-    Example:
-        >>> list_models("series")
-        ['cnn', 'lstm', 'cnn_lstm', 'lstm_cnn', 'parallel', 'linear']
-    """
-    if input_kind is None:
-        return list(MODELS)
-    if input_kind not in INPUT_KINDS:
-        raise unknown_name("input_kind", input_kind, INPUT_KINDS)
-    return [name for name, cls in MODELS.items() if cls.input_kind == input_kind]
-
-
-def _model_class(name: str) -> type[nn.Module]:
-    if name not in MODELS:
-        raise unknown_name("name", name, MODELS, "Fix: pass one of the names listed by cnnlstm.models.list_models().")
-    return MODELS[name]
-
-
-def model_hyperparameters(name: str) -> dict[str, object]:
-    """The hyperparameters of model `name` with their defaults, read from its constructor.
-
-    `window` is left out: it describes the data, not the model, and is passed separately.
-
-    Example:
-        >>> model_hyperparameters("linear")
-        {'moving_avg': 25}
-    """
-    signature = inspect.signature(_model_class(name).__init__)
-    return {
-        p.name: p.default
-        for p in signature.parameters.values()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "window"
-    }
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 def build_model(name: str, in_features: int, out_features: int, **kwargs) -> nn.Module:
@@ -115,8 +74,7 @@ def build_model(name: str, in_features: int, out_features: int, **kwargs) -> nn.
         >>> model(torch.randn(32, 96, 7)).shape
         torch.Size([32, 24])
     """
-    cls = _model_class(name)
-    valid = ["window", *model_hyperparameters(name)]
+    valid = ["window", *model_hyperparameters(name)]  # an unknown name raises here, listing the valid ones
     unknown = [key for key in kwargs if key not in valid]
     if unknown:
         bad = unknown[0]
@@ -125,4 +83,4 @@ def build_model(name: str, in_features: int, out_features: int, **kwargs) -> nn.
             f"{did_you_mean(bad, valid)} "
             f"Fix: use one of: {', '.join(valid)}."
         )
-    return cls(in_features, out_features, **kwargs)
+    return model_class(name)(in_features, out_features, **kwargs)

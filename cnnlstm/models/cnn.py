@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import ConvStack, Readout, check_io
+from cnnlstm.models.layers import ConvStack, Readout, check_io, constructor_arguments
 
 
 class CNN(nn.Module):
@@ -39,12 +39,8 @@ class CNN(nn.Module):
         readout: str = "auto",
     ):
         super().__init__()
+        self.config = constructor_arguments(locals())
         check_io(in_features, out_features, window)
-        self.config = dict(
-            in_features=in_features, out_features=out_features, window=window,
-            num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size, pool=pool,
-            dropout=dropout, batch_norm=batch_norm, activation=activation, readout=readout,
-        )
         self.conv = ConvStack(
             in_features, num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size,
             pool=pool, dropout=dropout, batch_norm=batch_norm, activation=activation,

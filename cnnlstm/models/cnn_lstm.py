@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import ConvStack, LSTMEncoder, check_bool, check_io
+from cnnlstm.models.layers import ConvStack, LSTMEncoder, check_bool, check_io, constructor_arguments
 
 
 class CNNLSTM(nn.Module):
@@ -46,14 +46,9 @@ class CNNLSTM(nn.Module):
         activation: str = "relu",
     ):
         super().__init__()
+        self.config = constructor_arguments(locals())
         check_io(in_features, out_features, window)
         check_bool("pool_each_layer", pool_each_layer)
-        self.config = dict(
-            in_features=in_features, out_features=out_features, window=window,
-            num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size, pool=pool,
-            pool_each_layer=pool_each_layer, hidden_size=hidden_size, num_layers=num_layers,
-            bidirectional=bidirectional, dropout=dropout, batch_norm=batch_norm, activation=activation,
-        )
         self.conv = ConvStack(
             in_features, num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size,
             pool=pool, dropout=dropout, batch_norm=batch_norm, activation=activation,

@@ -47,7 +47,14 @@ import torch
 import torch.nn as nn
 
 from cnnlstm.models.frames import SpatialPool, check_frames, check_lengths
-from cnnlstm.models.layers import check_choice, check_dropout, check_io, check_positive_int, step_mask
+from cnnlstm.models.layers import (
+    check_choice,
+    check_dropout,
+    check_io,
+    check_positive_int,
+    constructor_arguments,
+    step_mask,
+)
 
 HEADS = ("classify", "next_frame")
 
@@ -100,15 +107,11 @@ class ConvLSTM(nn.Module):
         grid: int = 4,
     ):
         super().__init__()
+        self.config = constructor_arguments(locals())
         check_io(in_features, out_features, window)
         check_positive_int("num_layers", num_layers, "pass e.g. num_layers=2.")
         check_dropout(dropout)
         check_choice("head", head, HEADS)
-        self.config = dict(
-            in_features=in_features, out_features=out_features, window=window, num_layers=num_layers,
-            hidden_channels=hidden_channels, kernel_size=kernel_size, dropout=dropout, head=head,
-            spatial_pool=spatial_pool, grid=grid,
-        )
         self.hidden_channels = hidden_channels
         self.cells = nn.ModuleList(
             ConvLSTMCell(in_features if layer == 0 else hidden_channels, hidden_channels, kernel_size=kernel_size)

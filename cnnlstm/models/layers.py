@@ -24,7 +24,17 @@ ACTIVATIONS = ("relu", "gelu")
 
 
 # -----------------------------------------------------------------------------
-# argument checks, shared by every model constructor
+# the config every model keeps, and argument checks shared by every model constructor
+
+
+def constructor_arguments(arguments: dict) -> dict:
+    """A model's `config`: its constructor's arguments, from `locals()` taken before `__init__` makes any local.
+
+    Call it as `self.config = constructor_arguments(locals())` right after `super().__init__()`; then
+    `type(model)(**model.config)` rebuilds the model, and a new hyperparameter is captured without restating it.
+    """
+    # `__class__` is the cell that zero-argument super() leaves among the locals
+    return {name: value for name, value in arguments.items() if name not in ("self", "__class__")}
 
 
 def check_positive_int(name: str, value, fix: str) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import MovingAverageDecomposition, check_io
+from cnnlstm.models.layers import MovingAverageDecomposition, check_io, constructor_arguments
 
 
 class DLinear(nn.Module):
@@ -34,6 +34,7 @@ class DLinear(nn.Module):
         moving_avg: int = 25,
     ):
         super().__init__()
+        self.config = constructor_arguments(locals())
         if window is None:
             raise ValueError(
                 "`window` must be a positive int for the linear model. Received: window=None. "
@@ -41,7 +42,6 @@ class DLinear(nn.Module):
                 "its weights span the whole window."
             )
         check_io(in_features, out_features, window)
-        self.config = dict(in_features=in_features, out_features=out_features, window=window, moving_avg=moving_avg)
         self.window = window
         self.in_features = in_features
         self.decomposition = MovingAverageDecomposition(moving_avg)

@@ -39,7 +39,7 @@ import torch
 import torch.nn as nn
 
 from cnnlstm.models.frames import FrameEncoder, TimeDistributed, check_frames, check_lengths
-from cnnlstm.models.layers import LSTMEncoder, check_io
+from cnnlstm.models.layers import LSTMEncoder, check_io, constructor_arguments
 
 
 class LRCN(nn.Module):
@@ -63,13 +63,8 @@ class LRCN(nn.Module):
         grid: int = 4,
     ):
         super().__init__()
+        self.config = constructor_arguments(locals())
         check_io(in_features, out_features, window)
-        self.config = dict(
-            in_features=in_features, out_features=out_features, window=window,
-            num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size, batch_norm=batch_norm,
-            hidden_size=hidden_size, num_layers=num_layers, bidirectional=bidirectional, dropout=dropout,
-            spatial_pool=spatial_pool, grid=grid,
-        )
         self.frames = TimeDistributed(FrameEncoder(
             in_features, num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size,
             dropout=dropout, batch_norm=batch_norm, spatial_pool=spatial_pool, grid=grid,

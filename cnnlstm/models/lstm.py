@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import LSTMEncoder, check_io
+from cnnlstm.models.layers import LSTMEncoder, check_io, constructor_arguments
 
 
 class LSTM(nn.Module):
@@ -36,11 +36,8 @@ class LSTM(nn.Module):
         dropout: float = 0.1,
     ):
         super().__init__()
+        self.config = constructor_arguments(locals())
         check_io(in_features, out_features, window)
-        self.config = dict(
-            in_features=in_features, out_features=out_features, window=window,
-            hidden_size=hidden_size, num_layers=num_layers, bidirectional=bidirectional, dropout=dropout,
-        )
         self.encoder = LSTMEncoder(
             in_features, hidden_size=hidden_size, num_layers=num_layers,
             bidirectional=bidirectional, dropout=dropout,

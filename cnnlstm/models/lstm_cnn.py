@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import ConvStack, LSTMEncoder, Readout, check_io
+from cnnlstm.models.layers import ConvStack, LSTMEncoder, Readout, check_io, constructor_arguments
 
 
 class LSTMCNN(nn.Module):
@@ -43,13 +43,8 @@ class LSTMCNN(nn.Module):
         readout: str = "auto",
     ):
         super().__init__()
+        self.config = constructor_arguments(locals())
         check_io(in_features, out_features, window)
-        self.config = dict(
-            in_features=in_features, out_features=out_features, window=window,
-            hidden_size=hidden_size, num_layers=num_layers, bidirectional=bidirectional,
-            num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size, pool=pool,
-            dropout=dropout, batch_norm=batch_norm, activation=activation, readout=readout,
-        )
         self.encoder = LSTMEncoder(
             in_features, hidden_size=hidden_size, num_layers=num_layers,
             bidirectional=bidirectional, dropout=dropout,

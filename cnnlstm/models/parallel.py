@@ -28,7 +28,15 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import ConvStack, LSTMEncoder, check_choice, check_io, check_positive_int, masked_mean
+from cnnlstm.models.layers import (
+    ConvStack,
+    LSTMEncoder,
+    check_choice,
+    check_io,
+    check_positive_int,
+    constructor_arguments,
+    masked_mean,
+)
 
 MERGES = ("concat", "weighted", "attention")
 
@@ -56,15 +64,10 @@ class ParallelCNNLSTM(nn.Module):
         merge_size: int = 64,
     ):
         super().__init__()
+        self.config = constructor_arguments(locals())
         check_io(in_features, out_features, window)
         check_choice("merge", merge, MERGES)
         check_positive_int("merge_size", merge_size, "pass e.g. merge_size=64 (used by merge='weighted' and 'attention').")
-        self.config = dict(
-            in_features=in_features, out_features=out_features, window=window,
-            num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size, pool=pool,
-            hidden_size=hidden_size, num_layers=num_layers, bidirectional=bidirectional, dropout=dropout,
-            batch_norm=batch_norm, activation=activation, merge=merge, merge_size=merge_size,
-        )
         self.merge = merge
         self.conv = ConvStack(
             in_features, num_conv_layers=num_conv_layers, filters=filters, kernel_size=kernel_size,

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import unknown_name
+from ..._errors import NotFittedError, unknown_name
 
+__all__ = ["NotFittedError", "SeriesScaler", "SCALERS"]
 SCALERS = ("standard", "minmax", "none")
-
-
-class NotFittedError(RuntimeError):
-    """Raised when a scaler or estimator is used before `fit`."""
 
 
 class SeriesScaler:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._errors import unknown_name
+from ..._errors import unknown_name
 
 # name -> (how to read it off a DatetimeIndex, its period)
 CALENDAR_FEATURES = {

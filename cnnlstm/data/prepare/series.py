@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._errors import did_you_mean, unknown_name
+from ..._errors import did_you_mean, unknown_name
 from .calendar import auto_calendar, calendar_columns, calendar_frame
-from .io import find_time_column
 
 MISSING = ("error", "interpolate", "ffill")
+# Names a time column usually has; the first match (case-insensitive) is taken when `time_col` is not given.
+TIME_COLUMN_NAMES = ("date", "datetime", "timestamp", "time", "ds", "month", "period")
 
 
 @dataclass
@@ -424,3 +425,15 @@ def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:
         return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
     start = len(index) if not len(index) or not isinstance(index[-1], (int, np.integer)) else int(index[-1]) + 1
     return pd.RangeIndex(start, start + horizon)
+
+
+def find_time_column(frame: pd.DataFrame) -> str | None:
+    """The column that holds timestamps: a datetime column, else the first one with a usual name."""
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            return column
+    lowered = {c.lower(): c for c in frame.columns}
+    for name in TIME_COLUMN_NAMES:
+        if name in lowered:
+            return lowered[name]
+    return None

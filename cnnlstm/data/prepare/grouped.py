@@ -57,7 +57,7 @@ def group_frame(frame: pd.DataFrame, *, group: str, features: list[str], target:
     """A long DataFrame (one row per unit and step) as a GroupedSeries; rows are sorted by unit, then `sort_by`."""
     for name, column in (("group", group), ("target", target), ("sort_by", sort_by)):
         if column is not None and column not in frame.columns:
-            from .._errors import unknown_name
+            from ..._errors import unknown_name
 
             raise unknown_name(name, column, frame.columns, f"Fix: pass the name of an existing column as {name}=.")
     if len(frame) == 0:

@@ -133,7 +133,7 @@ def _from_frame(frame: pd.DataFrame, *, group: str | None, columns: list[str] | 
             raise ValueError(f"`{what}` has no numeric columns. Received columns: {list(frame.columns)[:8]}.")
         return SequenceSet(values.to_numpy(np.float32)[:, :, None], np.full(len(values), values.shape[1], np.int64))
     if group not in frame.columns:
-        from .._errors import unknown_name
+        from ..._errors import unknown_name
 
         raise unknown_name("group", group, frame.columns, "Fix: name the column that identifies each sequence.")
     features = columns or [c for c in frame.select_dtypes("number").columns if c != group]

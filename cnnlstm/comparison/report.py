@@ -6,6 +6,10 @@ contender at a selectable origin, the learning curves, the confusion matrices, t
 engine, how much each branch of a parallel model contributes, the stacked ensemble's weights, the notes, and the
 data and settings. plotly.js is inlined once; every chart is a JSON figure drawn by `Plotly.newPlot`.
 
+The sections are HTML fragments built here (every payload value through `html.escape`); the page around them, its
+styles and its scripts are package data in ``templates/`` (``report.html.j2``, ``report.css``, ``errors.js``,
+``charts.js``), put together by Jinja2 with autoescaping on.
+
 The page reports on itself for tests: a `window` error handler installed first writes every JavaScript error into
 the hidden ``<pre id="js-errors">``, and once every chart is drawn ``<body data-rendered="N">`` holds the number of
 charts drawn (``data-charts`` holds the number expected).
@@ -16,12 +20,11 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 
-from ._errors import unknown_name
+from .._errors import unknown_name
+from ..checkpoint import atomic_write_text
 
 TASKS = ("forecast", "classify", "regress", "rul")
 REQUIRED = ("title", "task", "table", "columns")
@@ -38,8 +41,9 @@ MISSING = "\u2014"
 def write_report(payload: dict, path) -> Path:
     """Render the comparison report and write it to `path` atomically.
 
-    The page is rendered in full first, then written to a temporary file in the same folder and moved over `path`
-    with `os.replace`, so an existing report is never left half-written (or touched at all when rendering fails).
+    The page is rendered in full first, then written with `checkpoint.atomic_write_text` (a temporary file in the
+    same folder moved over `path`), so an existing report is never left half-written (or touched at all when
+    rendering fails).
 
     Args:
         payload: the comparison, as described in `render_report`.
@@ -57,17 +61,7 @@ def write_report(payload: dict, path) -> Path:
     """
     page = render_report(payload)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    moved = False
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(page)
-        os.replace(temporary, path)
-        moved = True
-    finally:
-        if not moved:
-            os.unlink(temporary)
+    atomic_write_text(path, page)
     return path
 
 
@@ -96,7 +90,10 @@ def render_report(payload: dict) -> str:
         True
     """
     _validate(payload)
-    import plotly.offline  # only here: importing the module stays cheap for the CLI
+    # only here: importing the module stays cheap for the CLI
+    import jinja2
+    import plotly.offline
+    from markupsafe import Markup
 
     contenders = _contenders(payload)
     charts: list[dict] = []  # {"id", "figure"}: drawn as they are
@@ -113,43 +110,21 @@ def render_report(payload: dict) -> str:
         ("ensembles", "Ensembles", _ensembles_section(payload)),
         ("setup", "Data and settings", _setup_section(payload)),
     ]
-    sections = [(anchor, heading, body) for anchor, heading, body in sections if body]
     expected = len(charts) + len(selectables) + (1 if "forecast" in extra else 0)
     blob = {"charts": charts, "selectables": selectables, **extra}
-    nav = "".join(f'<a href="#{anchor}">{heading}</a>' for anchor, heading, _ in sections)
-    body = "\n".join(
-        f'<section id="{anchor}"><h2><a class="anchor" href="#{anchor}">{heading}</a></h2>\n{content}</section>'
-        for anchor, heading, content in sections
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("cnnlstm.comparison", "templates"),
+                                     autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    # Markup: text already safe where it goes (escaped HTML, or script text that cannot close its <script>)
+    return environment.get_template("report.html.j2").render(
+        title=payload["title"],
+        version=payload.get("version") or "",
+        meta=Markup(_meta_line(payload)),
+        expected=expected,
+        sections=[{"anchor": anchor, "heading": heading, "body": Markup(body)}
+                  for anchor, heading, body in sections if body],
+        plotlyjs=Markup(plotly.offline.get_plotlyjs()),
+        data=Markup(_json_for_script(blob)),
     )
-    title = _esc(payload["title"])
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<script>{_ERROR_HANDLER}</script>
-<style>{_CSS}</style>
-</head>
-<body data-charts="{expected}">
-<pre id="js-errors" hidden></pre>
-<header><div class="wrap">
-<h1>{title}</h1>
-<p class="meta">{_meta_line(payload)}</p>
-<nav>{nav}</nav>
-</div></header>
-<main class="wrap">
-{body}
-</main>
-<footer class="wrap">Written by cnnlstm{(" " + _esc(payload["version"])) if payload.get("version") else ""}.
-Self-contained: opens offline. Charts: plotly.js (drag to zoom, double-click to reset, click a legend entry to hide it).
-</footer>
-<script id="plotlyjs">{plotly.offline.get_plotlyjs()}</script>
-<script type="application/json" id="report-data">{_json_for_script(blob)}</script>
-<script>{_DRAW}</script>
-</body>
-</html>
-"""
 
 
 # ---------------------------------------------------------------------------------------------------- validation
@@ -666,177 +641,3 @@ def _branches_section(payload: dict, charts: list) -> str:
                      '<p class="caption">Attention on each branch for every test sample (stacked to one): where '
                      "the model leans on which branch.</p>")
     return html_out
-
-
-# ------------------------------------------------------------------------------------------------- page parts
-_ERROR_HANDLER = """
-window.reportErrors = [];
-function reportError(message) {
-  window.reportErrors.push(String(message));
-  var box = document.getElementById("js-errors");
-  if (box) { box.textContent = window.reportErrors.join("\\n"); }
-}
-window.addEventListener("error", function (e) { reportError(e.message || e); });
-window.addEventListener("unhandledrejection", function (e) {
-  reportError("unhandled rejection: " + (e.reason && e.reason.message || e.reason));
-});
-document.addEventListener("DOMContentLoaded", function () {  // errors raised before the box existed
-  if (window.reportErrors.length) {
-    document.getElementById("js-errors").textContent = window.reportErrors.join("\\n");
-  }
-});
-"""
-
-_DRAW = """
-(function () {
-  "use strict";
-  var blob = JSON.parse(document.getElementById("report-data").textContent);
-  var config = {displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"]};
-  var jobs = [];
-
-  function draw(id, figure) {
-    try {
-      return Plotly.newPlot(id, figure.data, figure.layout, config).then(
-        function () { return true; },
-        function (error) { reportError(id + ": " + error); return false; });
-    } catch (error) {
-      reportError(id + ": " + error);
-      return Promise.resolve(false);
-    }
-  }
-
-  blob.charts.forEach(function (chart) { jobs.push(draw(chart.id, chart.figure)); });
-
-  Object.keys(blob.selectables).forEach(function (id) {
-    var figures = blob.selectables[id];
-    var select = document.getElementById(id + "-select");
-    jobs.push(draw(id, figures[0]));
-    select.addEventListener("change", function () {
-      var figure = figures[Number(select.value)];
-      Plotly.react(id, figure.data, figure.layout, config);
-    });
-  });
-
-  var f = blob.forecast;
-  if (f) {
-    var origin = document.getElementById(f.id + "-origin");
-    var target = document.getElementById(f.id + "-target");
-    var visible = {};
-    f.contenders.forEach(function (c) { visible[c.name] = c.visible ? true : "legendonly"; });
-    var pick = function (rows, t) { return rows.map(function (row) { return row[t]; }); };
-    var rmse = function (pred, actual) {
-      var sum = 0, n = 0;
-      for (var i = 0; i < pred.length; i++) {
-        if (pred[i] !== null && actual[i] !== null) { sum += (pred[i] - actual[i]) * (pred[i] - actual[i]); n++; }
-      }
-      return n ? Math.sqrt(sum / n) : NaN;
-    };
-    var fmt = function (v) {
-      if (!isFinite(v)) { return "n/a"; }
-      var a = Math.abs(v);
-      return a >= 1000 ? v.toFixed(0) : a >= 1 ? v.toPrecision(4).replace(/\\.?0+$/, "") : v.toPrecision(3);
-    };
-    var figure = function () {
-      var o = Number(origin.value), t = target ? Number(target.value) : 0;
-      var actual = f.actual[o].map(function (row) { return row[t]; });
-      var data = [];
-      if (f.context) {
-        data.push({type: "scatter", mode: "lines", name: "input window", uid: "__context", x: f.context_steps[o],
-                   y: f.context[o].map(function (row) { return row[t]; }), line: {color: "#9ca3af", width: 1.5}});
-      }
-      data.push({type: "scatter", mode: "lines+markers", name: "actual", uid: "__actual", x: f.steps[o], y: actual,
-                 line: {color: "#111827", width: 2.5}, marker: {size: 5}});
-      f.contenders.forEach(function (c) {
-        var y = c.values[o].map(function (row) { return row[t]; });
-        data.push({type: "scatter", mode: "lines", uid: c.name, name: c.label + "  " + fmt(rmse(y, actual)),
-                   x: f.steps[o], y: y, visible: visible[c.name], line: {color: c.color, dash: c.dash, width: 2}});
-      });
-      var layout = JSON.parse(JSON.stringify(f.layout));
-      layout.yaxis.title = {text: f.targets[t]};
-      layout.shapes = [{type: "line", xref: "x", yref: "paper", x0: f.steps[o][0], x1: f.steps[o][0], y0: 0, y1: 1,
-                        line: {color: "#9ca3af", width: 1, dash: "dot"}}];
-      return {data: data, layout: layout};
-    };
-    var redraw = function () {
-      var gd = document.getElementById(f.id);
-      (gd.data || []).forEach(function (trace) { if (trace.uid in visible) { visible[trace.uid] = trace.visible; } });
-      var fig = figure();
-      Plotly.react(f.id, fig.data, fig.layout, config);
-    };
-    jobs.push(draw(f.id, figure()));
-    origin.addEventListener("change", redraw);
-    if (target) { target.addEventListener("change", redraw); }
-  }
-
-  document.querySelectorAll("button[data-step]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var select = document.getElementById(button.dataset.for);
-      var next = Number(select.value) + Number(button.dataset.step);
-      if (next >= 0 && next < select.options.length) {
-        select.value = String(next);
-        select.dispatchEvent(new Event("change"));
-      }
-    });
-  });
-
-  Promise.all(jobs).then(function (done) {
-    document.body.dataset.rendered = String(done.filter(Boolean).length);
-  });
-})();
-"""
-
-_CSS = """
-:root { --fg: #1f2937; --muted: #6b7280; --line: #e5e7eb; --soft: #f3f4f6; --accent: #2563eb; }
-* { box-sizing: border-box; }
-body { margin: 0; color: var(--fg); background: #f6f7f9;
-       font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-.wrap { max-width: 1200px; margin: 0 auto; padding: 0 24px; }
-header { background: #fff; border-bottom: 1px solid var(--line); padding: 18px 0 10px; }
-h1 { font-size: 1.6rem; margin: 0 0 4px; }
-h2 { font-size: 1.2rem; margin: 0 0 12px; }
-h3 { font-size: 1rem; margin: 16px 0 8px; }
-a.anchor { color: inherit; text-decoration: none; }
-a.anchor:hover::after { content: " #"; color: var(--muted); }
-.meta { color: var(--muted); margin: 0 0 10px; }
-nav { display: flex; flex-wrap: wrap; gap: 4px 18px; }
-nav a { color: var(--accent); text-decoration: none; font-size: 14px; }
-nav a:hover { text-decoration: underline; }
-section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 18px 22px; margin: 20px 0;
-          scroll-margin-top: 12px; }
-footer { color: var(--muted); font-size: 13px; padding-bottom: 32px; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 14px; }
-th, td { padding: 6px 12px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
-thead th { background: var(--soft); font-weight: 600; border-bottom: 1px solid #d1d5db; }
-th.num, td.num { text-align: right; }
-th.metric, td.metric { background: #eef2ff; }
-thead th.metric { background: #e0e7ff; }
-table.ranking tbody tr:hover td { background: #f9fafb; }
-tr.row-best td { background: #ecfdf5; }
-tr.row-best td.metric { background: #d1fae5; font-weight: 600; }
-table.keyvalue thead { display: none; }
-table.keyvalue td:first-child { color: var(--muted); }
-.badge, .kind { display: inline-block; padding: 0 8px; border-radius: 999px; font-size: 12px; font-weight: 600;
-                line-height: 1.6; }
-.verdict-best { background: #d1fae5; color: #065f46; }
-.verdict-tie { background: #fef3c7; color: #92400e; }
-.verdict-worse { background: #f3f4f6; color: #4b5563; }
-.verdict-better { background: #dbeafe; color: #1e40af; }
-.kind { font-weight: 500; background: var(--soft); color: #374151; }
-.kind-neural { background: #e0f2fe; color: #075985; }
-.kind-ensemble { background: #ede9fe; color: #5b21b6; }
-.kind-baseline { background: #f3f4f6; color: #4b5563; }
-.caption { color: var(--muted); font-size: 13px; margin: 8px 0 0; max-width: 900px; }
-.notes { margin: 0; padding-left: 20px; }
-.notes li { margin: 2px 0; }
-.controls { display: flex; flex-wrap: wrap; gap: 8px 20px; align-items: center; margin: 0 0 8px; font-size: 14px; }
-.controls label { display: inline-flex; gap: 6px; align-items: center; }
-select, button { font: inherit; font-size: 14px; padding: 2px 6px; border: 1px solid #d1d5db; border-radius: 4px;
-                 background: #fff; color: var(--fg); }
-button { cursor: pointer; }
-.group { display: inline-flex; gap: 6px; align-items: center; }
-.chart { width: 100%; min-height: 300px; }
-.chart-small { min-height: 160px; }
-.grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 8px 32px; }
-.grid2 h3 { margin-top: 0; }
-"""

@@ -34,7 +34,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._errors import unknown_name
+from .._errors import unknown_name
 
 FORECAST_BASELINES = ("autoets", "autoarima", "theta")
 SEQUENCE_BASELINES = {"classify": ("minirocket",), "regress": ("mean", "ridge", "gbm", "minirocket")}

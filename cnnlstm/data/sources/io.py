@@ -1,10 +1,12 @@
 """Reading tables: CSV (also .gz), Parquet, a pandas DataFrame or a NumPy array, all into one DataFrame.
 
-Nothing here knows about models or windows; validation of the values happens in `prepare.py`.
+Nothing here knows about models or windows; validation of the values happens in `cnnlstm.data.prepare`.
+Parquet needs pyarrow, an optional extra (``pip install 'cnnlstm[parquet]'``); `require_parquet` says so clearly.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -13,8 +15,21 @@ import pandas as pd
 
 TableLike = "str | os.PathLike | pd.DataFrame | np.ndarray"
 
-# Names a time column usually has; the first match (case-insensitive) is taken when `time_col` is not given.
-TIME_COLUMN_NAMES = ("date", "datetime", "timestamp", "time", "ds", "month", "period")
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def require_parquet(action: str = "Reading") -> None:
+    """Raise ImportError naming the extra when pyarrow is missing; call it before pandas reads or writes Parquet.
+
+    Example:
+        >>> require_parquet("Writing")                                              # doctest: +SKIP
+    """
+    if importlib.util.find_spec("pyarrow") is None:
+        raise ImportError(
+            f"{action} Parquet needs pyarrow: pip install 'cnnlstm[parquet]' (or pip install pyarrow). "
+            "Fix: install it, or use CSV instead."
+        )
 
 
 def read_table(source, *, what: str = "data") -> pd.DataFrame:
@@ -67,7 +82,8 @@ def _read_file(path: Path, what: str) -> pd.DataFrame:
             "Fix: pass a CSV with a header row and at least one row of values."
         )
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in (".parquet", ".pq"):
+    if suffixes and suffixes[-1] in PARQUET_SUFFIXES:
+        require_parquet("Reading")
         return pd.read_parquet(path)
     if suffixes and suffixes[-1] in (".csv", ".txt", ".tsv") or suffixes[-2:-1] in ([".csv"], [".txt"]):
         try:
@@ -96,15 +112,3 @@ def _frame_from_array(array: np.ndarray, what: str) -> pd.DataFrame:
     raise ValueError(
         f"`{what}` as an array must have shape (T,), (T, F) or (S, T, F). Received: {what} with shape {array.shape}."
     )
-
-
-def find_time_column(frame: pd.DataFrame) -> str | None:
-    """The column that holds timestamps: a datetime column, else the first one with a usual name."""
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            return column
-    lowered = {c.lower(): c for c in frame.columns}
-    for name in TIME_COLUMN_NAMES:
-        if name in lowered:
-            return lowered[name]
-    return None

@@ -1,0 +1,167 @@
+"""Classifier: one label per sequence or image sequence.
+
+Example:
+    >>> from cnnlstm import Classifier, datasets                                        # doctest: +SKIP
+    >>> X, y = datasets.load("GunPoint", split="train")
+    >>> clf = Classifier(model="parallel", merge="attention", epochs=100).fit(X, y)
+    >>> clf.score(*datasets.load("GunPoint", split="test"))       # accuracy
+    >>> clf.evaluate(*datasets.load("GunPoint", split="test"))    # accuracy, balanced accuracy, macro F1
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..data.prepare.sequences import check_labels, stratified_split
+from ..metrics import classification_metrics
+from ..train import resolve_device
+from .sequences import SequenceEstimator, check_fraction, labels_from, read_if_path
+
+
+class Classifier(SequenceEstimator):
+    """Time-series (or image-sequence) classification with any registry model.
+
+    Args:
+        model: a registry name (`cnnlstm.list_models()`); series models for (N, T, F), lrcn and conv_lstm for
+            (N, T, C, H, W).
+        val_size: fraction of the training sequences held out for validation, per class (early stopping and the
+            weights kept are chosen on it). 0 trains on everything for all epochs and keeps the last weights.
+        class_weight: None, "balanced" (inverse class frequency) or a dict {label: weight}, for the loss.
+        scale: standard-scale every channel with statistics of the training part (padding excluded).
+        encoder, freeze_encoder: transfer learning: a saved estimator folder whose backbone (all but its head)
+            initialises this model; freeze_encoder=True trains the head only.
+        epochs, batch_size, lr, weight_decay, patience, grad_clip, device, amp, seed, progress, cuda_graph:
+            training (`cnnlstm.train.TrainConfig`). batch_size=None picks n_train // 10 within [16, 128], so the
+            small UCR training sets still get about ten steps an epoch.
+        model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
+    """
+
+    _estimator_type = "classifier"
+
+    def __init__(self, model: str = "parallel", *, val_size: float = 0.2, class_weight=None, scale: bool = True,
+                 encoder: str | os.PathLike | None = None, freeze_encoder: bool = False, epochs: int = 100,
+                 batch_size: int | None = None, lr: float = 1e-3, weight_decay: float = 1e-4, patience: int | None = None,
+                 grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True, seed: int = 0,
+                 progress: bool | None = None, cuda_graph: bool = False, model_kwargs: dict | None = None,
+                 **hyperparameters):
+        self._store(locals())
+
+    def _read(self, X, y, target, group):
+        """(data, labels as codes' source, train and validation positions) for fit and check."""
+        X, y, columns = labels_from(read_if_path(X), y, target, group)
+        data = self._sequences(X, group=group, columns=columns)
+        labels = check_labels(y, len(data))
+        classes = np.unique(labels)
+        if len(classes) < 2:
+            raise ValueError(
+                f"`y` must hold at least two classes. Received: only {classes.tolist()}. "
+                "Fix: check that the labels were read from the right column."
+            )
+        codes = np.searchsorted(classes, labels)
+        train, val = stratified_split(codes, check_fraction("val_size", self.val_size), self.seed)
+        return data, classes, codes, train, val
+
+    def fit(self, X, y=None, *, target: str | None = None, group: str | None = None) -> "Classifier":
+        """Train on (X, y), selecting on a stratified validation part of them.
+
+        Args:
+            X: array (N, T), (N, T, F) or (N, T, C, H, W); a list of (T_i, F) arrays; a wide DataFrame (one row per
+                sequence) or a long one with `group`; or a CSV/Parquet path.
+            y: one label per sequence (any hashable: strings, ints). Or `target`: the label column of X.
+        """
+        for name in ("feature_shape_", "classes_"):  # a refit starts afresh
+            self.__dict__.pop(name, None)
+        data, self.classes_, codes, train, val = self._read(X, y, target, group)
+        self.validation_indices_ = val  # the sequences of X that picked the epoch (same for every model per seed)
+        device = resolve_device(self.device)
+        self._fit_common(data, train)
+        weights = self._class_weights(codes[train], self.classes_, device)
+        gather = self._gather(data, torch.as_tensor(codes, device=device), device)
+        loss_fn = lambda logits, target: F.cross_entropy(logits, target, weight=weights)  # noqa: E731
+        shape = (int(data.feature_shape[0]), len(self.classes_), self.window_, self._input_kind(data))
+        self._train(shape, gather, train, val, loss_fn, device)
+        return self
+
+    def check(self, X, y=None, *, target: str | None = None, group: str | None = None) -> dict:
+        """A dry run of `fit`: read and check the data, labels and settings, split, build the network; train nothing."""
+        data, classes, codes, train, val = self._read(X, y, target, group)
+        self._class_weights(codes[train], classes, torch.device("cpu"))
+        return {**self._summary(data, train, val, len(classes)), "classes": classes.tolist()}
+
+    def _class_weights(self, train_codes: np.ndarray, classes: np.ndarray, device) -> torch.Tensor | None:
+        if self.class_weight is None:
+            return None
+        counts = np.bincount(train_codes, minlength=len(classes)).astype(np.float64)
+        if self.class_weight == "balanced":
+            weights = counts.sum() / (len(counts) * np.maximum(counts, 1))
+        elif isinstance(self.class_weight, dict):
+            unknown = [k for k in self.class_weight if k not in classes.tolist()]
+            if unknown:
+                raise ValueError(
+                    f"`class_weight` names labels absent from y: {unknown}. Received labels: {classes.tolist()}."
+                )
+            weights = np.array([float(self.class_weight.get(c, 1.0)) for c in classes.tolist()])
+        else:
+            raise ValueError(
+                f"`class_weight` must be None, 'balanced' or a dict {{label: weight}}. Received: {self.class_weight!r}."
+            )
+        return torch.as_tensor(weights, dtype=torch.float32, device=device)
+
+    def predict_proba(self, X, *, group: str | None = None) -> np.ndarray:
+        """Class probabilities (N, K), columns in the order of `classes_`."""
+        self._check_fitted()
+        logits = self._outputs(self._sequences(read_if_path(X), group=group))
+        return torch.softmax(torch.as_tensor(logits), dim=-1).numpy()
+
+    def predict(self, X, *, group: str | None = None) -> np.ndarray:
+        """The most probable label of every sequence."""
+        probabilities = self.predict_proba(X, group=group)  # first: an unfitted estimator raises NotFittedError
+        return self.classes_[probabilities.argmax(axis=1)]
+
+    def _check_known(self, y, n: int) -> np.ndarray:
+        labels = check_labels(y, n)
+        if self.classes_.dtype.kind in "US" and labels.dtype.kind not in "US":
+            labels = labels.astype(str)  # labels read as strings from .ts files, compared with ints
+        unseen = sorted(set(labels.tolist()) - set(self.classes_.tolist()), key=str)
+        if unseen:
+            raise ValueError(
+                f"`y` holds labels never seen in training: {unseen[:5]}. Known labels: {self.classes_.tolist()}. "
+                "Fix: a classifier can only predict classes it was trained on; drop those sequences or retrain with them."
+            )
+        return labels
+
+    def evaluate(self, X, y, *, group: str | None = None) -> dict[str, float]:
+        """Accuracy, balanced accuracy and macro F1 of the predictions for X against y."""
+        predicted = self.predict(X, group=group)
+        return classification_metrics(self._check_known(y, len(predicted)), predicted)
+
+    def score(self, X, y, *, group: str | None = None) -> float:
+        """Accuracy (scikit-learn's score for classifiers); `evaluate` gives every metric."""
+        return float(self.evaluate(X, y, group=group)["accuracy"])
+
+    def report(self, X, y, *, group: str | None = None) -> dict:
+        """evaluate() plus the confusion matrix (rows: true, columns: predicted, in `classes_` order) and the
+        per-class precision, recall, F1 and support."""
+        from sklearn.metrics import classification_report, confusion_matrix
+
+        predicted = self.predict(X, group=group)
+        labels = self._check_known(y, len(predicted))
+        return {
+            **classification_metrics(labels, predicted),
+            "classes": self.classes_.tolist(),
+            "confusion_matrix": confusion_matrix(labels, predicted, labels=self.classes_).tolist(),
+            "per_class": classification_report(labels, predicted, labels=self.classes_, output_dict=True,
+                                               zero_division=0),
+        }
+
+    def _get_state(self) -> dict:
+        return {"classes": self.classes_.tolist(), "classes_dtype": self.classes_.dtype.str, **self._common_state()}
+
+    def _set_state(self, state: dict, folder: Path) -> None:
+        self.classes_ = np.asarray(state["classes"], dtype=np.dtype(state["classes_dtype"]))
+        self._set_common_state(state)

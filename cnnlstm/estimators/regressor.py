@@ -1,0 +1,204 @@
+"""Regressor: one value, vector or frame per whole sequence.
+
+Example:
+    >>> reg = Regressor(model="cnn_lstm", epochs=50).fit(X, y)          # X (N, T, F), y (N,) or (N, K)
+    >>> reg.score(X_test, y_test)       # R²
+    >>> reg.evaluate(X_test, y_test)    # rmse, mae, r2
+
+Windows of units' rows (remaining useful life) are `UnitRegressor`'s. `Regressor(window=30).fit(frame,
+group="unit", target="rul")`, the call of cnnlstm 0.1, still works for this release: it warns and hands the work
+to a UnitRegressor.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from ..metrics import regression_metrics
+from ..train import resolve_device
+from .sequences import SequenceEstimator, check_fraction, labels_from, read_if_path
+
+# cnnlstm 0.1's Regressor took these for units' rows; they now belong to UnitRegressor
+UNIT_PARAMS = ("window", "time_col", "protocol", "rul_cap", "n_conditions")
+
+
+class Regressor(SequenceEstimator):
+    """One value (or vector, or frame) per sequence, with any registry model.
+
+    fit(X, y) with X as for Classifier (arrays (N, T), (N, T, F), (N, T, C, H, W), lists of (T_i, F), DataFrames)
+    and y (N,), (N, K) or frames (N, C, H, W) for `conv_lstm`'s head="next_frame". Targets are standardised with
+    the training part's mean and deviation; validation is a random `val_size` of the sequences.
+
+    Args:
+        model, val_size, scale, encoder, freeze_encoder, epochs, ...: as for Classifier.
+        model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
+    """
+
+    _estimator_type = "regressor"
+
+    def __init__(self, model: str = "cnn_lstm", *, val_size: float = 0.2, scale: bool = True,
+                 encoder: str | os.PathLike | None = None, freeze_encoder: bool = False, epochs: int = 30,
+                 batch_size: int | None = 256, lr: float = 1e-3, weight_decay: float = 1e-4,
+                 patience: int | None = 10, grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
+                 seed: int = 0, progress: bool | None = None, cuda_graph: bool = False,
+                 model_kwargs: dict | None = None, **hyperparameters):
+        self._store(locals())
+
+    def _model_kwargs(self) -> dict:
+        return {k: v for k, v in super()._model_kwargs().items() if k not in UNIT_PARAMS}
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None, *, group: str | None = None, target: str | None = None) -> "Regressor":
+        """Train on (X, y), selecting on a random `val_size` of the sequences."""
+        X = read_if_path(X)
+        if self._units_layout(X, group, target):
+            return self._fit_units(X, group, target)
+        self.__dict__.pop("feature_shape_", None)  # a refit starts afresh
+        self.__dict__.pop("units_", None)
+        data, values, train, val = self._read(X, y, group, target)
+        device = resolve_device(self.device)
+        self.validation_indices_ = val
+        self._fit_common(data, train)
+        self.target_mean_, self.target_std_ = self._target_scale(values[train])
+        self.output_shape_ = list(values.shape[1:])
+        targets = ((values - self.target_mean_) / self.target_std_).reshape(len(values), -1)
+        gather = self._gather(data, torch.as_tensor(targets, device=device), device)
+        shape = (int(data.feature_shape[0]), self._out_features(data, values), self.window_, self._input_kind(data))
+        loss_fn = lambda p, t: F.mse_loss(p.reshape(len(p), -1), t)  # noqa: E731  (frames are flattened)
+        self._train(shape, gather, train, val, loss_fn, device)
+        return self
+
+    def check(self, X, y=None, *, group: str | None = None, target: str | None = None) -> dict:
+        """A dry run of `fit`: read and check the data, targets and settings, split, build the network; train nothing."""
+        X = read_if_path(X)
+        if self._units_layout(X, group, target):
+            return self._unit_regressor().check(X, group=group, target=target)
+        data, values, train, val = self._read(X, y, group, target)
+        return self._summary(data, train, val, self._out_features(data, values))
+
+    def _read(self, X, y, group, target):
+        unit_params = [k for k in UNIT_PARAMS if k in self._hyperparameter_names]
+        if unit_params:
+            raise ValueError(
+                f"`{unit_params[0]}` applies to windows of units' rows, which UnitRegressor fits. Received: "
+                f"{unit_params[0]}={getattr(self, unit_params[0])!r} with whole sequences. Fix: leave it out, or use "
+                "UnitRegressor(...).fit(frame, group=..., target=...)."
+            )
+        if group is not None and target is not None and isinstance(X, pd.DataFrame) \
+                and X.groupby(group, sort=False)[target].nunique().max() > 1:
+            raise ValueError(
+                f"`target` {target!r} changes within each {group!r}, so it is a per-row target: windows of rows "
+                "predict it. Fix: use UnitRegressor(...).fit(frame, group=..., target=...) (remaining useful life)."
+            )
+        X, y, columns = labels_from(X, y, target, group)
+        data = self._sequences(X, group=group, columns=columns)
+        values = self._check_targets(y, len(data))
+        rng = np.random.default_rng(self.seed)
+        order = rng.permutation(len(data))
+        num_val = min(len(data) - 1, int(round(check_fraction("val_size", self.val_size) * len(data))))
+        return data, values, np.sort(order[num_val:]), np.sort(order[:num_val])
+
+    def _out_features(self, data, values: np.ndarray) -> int:
+        if self._model_kwargs().get("head") == "next_frame":  # a frame-shaped output: y must be frames (N, C, H, W)
+            if values.ndim != 4 or tuple(values.shape[2:]) != tuple(data.feature_shape[1:]):
+                raise ValueError(
+                    f"head='next_frame' predicts a frame of the input's size {tuple(data.feature_shape[1:])}, so `y` "
+                    f"must be frames (N, C, H, W) of that size. Received: y.shape={values.shape}."
+                )
+            return values.shape[1]
+        return int(np.prod(values.shape[1:], dtype=np.int64))
+
+    def _check_targets(self, y, n: int) -> np.ndarray:
+        values = np.asarray(y, dtype=np.float32) if y is not None else None
+        if values is None or values.ndim == 0 or len(values) != n or not np.isfinite(values).all():
+            shape = None if values is None else values.shape
+            raise ValueError(
+                f"`y` must hold one finite number (or vector, or frame) per sequence: shape ({n},), ({n}, K) or "
+                f"({n}, C, H, W). Received: "
+                f"shape {shape}{'' if values is None or np.isfinite(values).all() else ' with NaN or inf'}. "
+                "Fix: pass y in the order of X and drop sequences without a target."
+            )
+        return values
+
+    @staticmethod
+    def _target_scale(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per output for values and vectors; one mean and std for frames (pixels share a scale)."""
+        axis = None if values.ndim > 2 else 0
+        mean = np.asarray(values.mean(axis=axis))
+        std = np.asarray(values.std(axis=axis))
+        return mean.astype(np.float32), np.where(std > 1e-8, std, 1.0).astype(np.float32)
+
+    # ------------------------------------------------------------------ predict / score
+    def predict(self, X, *, group: str | None = None, every_window: bool = False):
+        """An array (N,), (N, K) or frames (N, C, H, W): one prediction per sequence."""
+        if "units_" in self.__dict__:
+            return self.units_.predict(X, every_window=every_window)
+        self._check_fitted()
+        outputs = self._outputs(self._sequences(read_if_path(X), group=group))
+        values = outputs.reshape(len(outputs), *self.output_shape_) if self.output_shape_ else outputs.reshape(-1)
+        return values * self.target_std_ + self.target_mean_
+
+    def evaluate(self, X, y=None, *, group: str | None = None, target: str | None = None) -> dict[str, float]:
+        """RMSE, MAE and R² of the predictions for X against y."""
+        if "units_" in self.__dict__:
+            return self.units_.evaluate(X, target=target)
+        values = self._check_targets(y, len(self._sequences(read_if_path(X), group=group)))
+        predicted = self.predict(X, group=group)
+        return regression_metrics(values.reshape(len(values), -1), predicted.reshape(len(values), -1))
+
+    def score(self, X, y=None, *, group: str | None = None, target: str | None = None) -> float:
+        """R² (scikit-learn's score for regressors); `evaluate` gives every metric."""
+        return float(self.evaluate(X, y, group=group, target=target)["r2"])
+
+    # ------------------------------------------------------------------ cnnlstm 0.1's units' rows
+    @staticmethod
+    def _units_layout(X, group, target) -> bool:
+        return group is not None and target is not None and isinstance(X, pd.DataFrame) \
+            and X.groupby(group, sort=False)[target].nunique().max() > 1
+
+    def _unit_regressor(self):
+        from .units import UnitRegressor
+
+        names = set(UnitRegressor._param_names())
+        params = {k: v for k, v in self.get_params().items() if k in names or k not in UNIT_PARAMS}
+        return UnitRegressor(**params)
+
+    def _fit_units(self, frame: pd.DataFrame, group: str, target: str) -> "Regressor":
+        warnings.warn(
+            "Regressor on units' rows (a per-row target with group=) is deprecated and will be removed in the next "
+            "release: use UnitRegressor(...).fit(frame, group=..., target=...), which takes the same settings.",
+            DeprecationWarning, stacklevel=3)
+        self.units_ = self._unit_regressor().fit(frame, group=group, target=target)
+        self.net_, self.history_ = self.units_.net_, self.units_.history_
+        self.validation_units_ = self.units_.validation_units_
+        return self
+
+    def __getattr__(self, name: str):
+        # the deprecated units' path: last_cycle, windows, ... of the UnitRegressor doing the work
+        units = self.__dict__.get("units_")
+        if units is not None and not name.startswith("__"):
+            return getattr(units, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def save(self, path: str | os.PathLike) -> Path:
+        if "units_" in self.__dict__:
+            return self.units_.save(path)  # loads back as the UnitRegressor it is
+        return super().save(path)
+
+    # ------------------------------------------------------------------ save / load
+    def _get_state(self) -> dict:
+        return {"target_mean": self.target_mean_.tolist(), "target_std": self.target_std_.tolist(),
+                "output_shape": self.output_shape_, **self._common_state()}
+
+    def _set_state(self, state: dict, folder: Path) -> None:
+        self.output_shape_ = state["output_shape"]
+        self.target_mean_ = np.asarray(state["target_mean"], np.float32)
+        self.target_std_ = np.asarray(state["target_std"], np.float32)
+        self._set_common_state(state)

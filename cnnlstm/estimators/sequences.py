@@ -1,0 +1,159 @@
+"""What the estimators of whole sequences and of units' windows share: the network of a registry model with a
+classification or regression head (`SequenceNet`), its seeded training, and whole sequences in and outputs out.
+
+Every choice is made on data carved from the training set (a stratified part of the sequences, or whole units):
+the test data never pick an epoch, a scaler or a weight.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .._errors import unknown_name
+from ..data.prepare.sequences import ChannelScaler, SequenceSet, as_sequences
+from ..data.sources.io import read_table
+from ..tasks import SequenceGather, SequenceNet
+from ..train import fit, predict
+from .base import Estimator
+
+
+def check_fraction(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"`{name}` must be a fraction in [0, 1). Received: {name}={value!r}. Fix: pass e.g. {name}=0.2.")
+    return float(value)
+
+
+def read_if_path(X, what: str = "X"):
+    return read_table(X, what=what) if isinstance(X, (str, os.PathLike)) else X
+
+
+def labels_from(X, y, target: str | None, group: str | None):
+    """(X, y, columns): a DataFrame holding its labels in column `target` split into features and one label per
+    sequence; arrays pass through."""
+    if target is None:
+        if y is None:
+            raise ValueError("`y` is missing. Fix: pass fit(X, y), or fit(frame, target='label_column').")
+        return X, y, None
+    if not isinstance(X, pd.DataFrame):
+        raise ValueError(f"`target={target!r}` names a column, so X must be a DataFrame. Received: {type(X).__name__}.")
+    if target not in X.columns:
+        raise unknown_name("target", target, X.columns)
+    if group is None:
+        return X.drop(columns=[target]), X[target].to_numpy(), None
+    per_group = X.groupby(group, sort=False)[target]
+    varying = per_group.nunique() > 1
+    if varying.any():
+        raise ValueError(
+            f"`target` {target!r} must be constant within each {group!r} (one label per sequence). Received: "
+            f"several values in {group}={varying.index[varying][0]!r}. Fix: for a per-row target (remaining useful "
+            "life) use UnitRegressor, whose windows of rows predict it."
+        )
+    columns = [c for c in X.select_dtypes("number").columns if c not in (group, target)]
+    return X, per_group.first().to_numpy(), columns
+
+
+class NetworkEstimator(Estimator):
+    """An estimator whose network is a `SequenceNet`: a registry model and a linear head to `out_features`."""
+
+    _network_class = SequenceNet
+
+    def _build(self, in_features: int, out_features: int, window: int | None, input_kind: str) -> SequenceNet:
+        self._check_model(input_kind)
+        net = SequenceNet(model=self.model, in_features=in_features, out_features=out_features, window=window,
+                          freeze_encoder=self.freeze_encoder, model_kwargs=self._model_kwargs())
+        self._transfer_encoder(net)
+        return net
+
+    def _train(self, shape: tuple, gather, train_rows: np.ndarray, val_rows: np.ndarray, loss_fn, device) -> None:
+        """Build the network for `shape` (in_features, out_features, window, input_kind) and train it into net_."""
+        config = self._train_config(len(train_rows))
+        to_rows = lambda rows: torch.as_tensor(rows, dtype=torch.int64, device=device)  # noqa: E731
+        with self._seeded(device):
+            self.net_ = net = self._build(*shape).to(device)
+            history = fit(net, gather=gather, train_windows=to_rows(train_rows),
+                          val_windows=to_rows(val_rows) if len(val_rows) else None, loss_fn=loss_fn, config=config)
+        self.history_ = pd.DataFrame(history)
+        self.device_ = device
+
+    def _check_network(self, shape: tuple) -> dict:
+        """Build the network for `shape` as `fit` would (a dry run): its size, nothing trained."""
+        self._train_config()
+        net = self._build(*shape)
+        return {"parameters": sum(p.numel() for p in net.parameters())}
+
+    @classmethod
+    def _network_from_json(cls, network: dict) -> dict:
+        return {**network, "freeze_encoder": False}  # the weights are all in model.pt: no encoder to load
+
+
+class SequenceEstimator(NetworkEstimator):
+    """Classifier and Regressor: one output per whole sequence (or image sequence)."""
+
+    def _sequences(self, X, *, group=None, columns=None, what="X") -> SequenceSet:
+        data = as_sequences(X, group=group, columns=columns, what=what)
+        if hasattr(self, "feature_shape_") and data.feature_shape != tuple(self.feature_shape_):
+            kind = "frame shape (C, H, W)" if len(self.feature_shape_) == 3 else "number of channels"
+            raise ValueError(
+                f"`{what}` must have the {kind} the model was fitted on: {tuple(self.feature_shape_)}. Received: "
+                f"{data.feature_shape}. Fix: pass the same channels, in the same order, as in fit."
+            )
+        return data
+
+    @staticmethod
+    def _input_kind(data: SequenceSet) -> str:
+        return "frames" if data.X.ndim == 5 else "series"
+
+    def _window_for(self, data: SequenceSet) -> int | None:
+        """Models that span a fixed window (linear) are built for the training length; the others take any."""
+        if self.model != "linear":
+            return None
+        if not data.equal_length:
+            raise ValueError(
+                "`model='linear'` needs sequences of one length, and these range from "
+                f"{data.lengths.min()} to {data.lengths.max()} steps. Fix: choose a model that takes variable "
+                "length (cnn, lstm, cnn_lstm, lstm_cnn, parallel) or pad/crop the sequences yourself."
+            )
+        return int(data.X.shape[1])
+
+    def _fit_common(self, data: SequenceSet, train: np.ndarray) -> None:
+        """What fitting on whole sequences learns besides the network: their shape, window and channel scaler."""
+        self.feature_shape_ = list(data.feature_shape)
+        self.window_ = self._window_for(data)
+        self.scaler_ = ChannelScaler().fit(data.subset(train)) if self.scale else None
+
+    def _gather(self, data: SequenceSet, y: torch.Tensor | None, device) -> SequenceGather:
+        scaled = self.scaler_.transform(data) if self.scaler_ is not None else data
+        return SequenceGather(torch.as_tensor(scaled.X, device=device), y,
+                              None if data.equal_length else torch.as_tensor(data.lengths, device=device))
+
+    def _outputs(self, data: SequenceSet) -> np.ndarray:
+        if self.window_ is not None and (data.X.shape[1] != self.window_ or not data.equal_length):
+            raise ValueError(
+                f"This {self.model!r} model was built for sequences of exactly {self.window_} steps. Received: "
+                f"lengths from {data.lengths.min()} to {data.X.shape[1]}. Fix: pad or crop to {self.window_} steps."
+            )
+        gather = self._gather(data, None, self.device_)
+        rows = torch.arange(len(data), device=self.device_)
+        return predict(self.net_, gather.inputs, rows, batch_size=self._train_config().eval_batch_size,
+                       amp=self.amp).cpu().numpy()
+
+    def _summary(self, data: SequenceSet, train: np.ndarray, val: np.ndarray, out_features: int) -> dict:
+        """A dry run's report: the data as read, the split, the network built for them."""
+        window = self._window_for(data)
+        network = self._check_network((int(data.feature_shape[0]), out_features, window, self._input_kind(data)))
+        return {"estimator": repr(self), "model": self.model, **network, "sequences": len(data),
+                "feature_shape": list(data.feature_shape),
+                "lengths": [int(data.lengths.min()), int(data.lengths.max())],
+                "train": len(train), "validation": len(val)}
+
+    def _common_state(self) -> dict:
+        return {"feature_shape": self.feature_shape_, "window": self.window_,
+                "scaler": self.scaler_.state_dict() if self.scaler_ is not None else None}
+
+    def _set_common_state(self, state: dict) -> None:
+        self.feature_shape_, self.window_ = state["feature_shape"], state["window"]
+        self.scaler_ = ChannelScaler.from_state_dict(state["scaler"]) if state["scaler"] else None

@@ -1,0 +1,173 @@
+"""The model registry: one explicit entry per architecture, readable without importing torch.
+
+Each entry says which file and class build the model, what it is in one line, which input it takes and which
+tasks it serves; `compare` takes its contenders from here, and `cnnlstm models` its listing. The hyperparameters
+are read from the constructor's source with `ast`, so listing models and their defaults costs no torch import;
+the class itself is imported only when a model is built.
+
+Adding a model is one file in this folder and one entry below: `build_model`, `cnnlstm models`, the contract
+tests and every `compare` of the tasks it serves pick it up from here.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cnnlstm._errors import unknown_name
+
+INPUT_KINDS = ("series", "frames")  # (B, T, F) sequences, (B, T, C, H, W) image sequences
+TASKS = ("forecast", "classify", "regress")
+SEQUENCE_TASKS = ("classify", "regress")  # one output per whole sequence
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One registered model.
+
+    Attributes:
+        module: the file in cnnlstm/models/ that defines it, without ".py".
+        class_name: the nn.Module subclass in that file.
+        description: one line for `cnnlstm models`.
+        input_kind: "series" or "frames"; the class attribute `input_kind` says the same.
+        tasks: the tasks `compare` runs it for.
+        contenders: compare contender name -> the hyperparameters it fixes; empty means one contender of the
+            model's own name with its defaults.
+    """
+
+    module: str
+    class_name: str
+    description: str
+    input_kind: str
+    tasks: tuple[str, ...]
+    contenders: dict[str, dict] = field(default_factory=dict)
+
+
+REGISTRY: dict[str, ModelEntry] = {
+    "cnn": ModelEntry(
+        "cnn", "CNN",
+        "1-D convolutions + max-pooling; the feature sequence is flattened (or averaged) into a linear head.",
+        "series", TASKS,
+    ),
+    "lstm": ModelEntry("lstm", "LSTM", "Stacked LSTM; its last step's output feeds a linear head.", "series", TASKS),
+    "cnn_lstm": ModelEntry(
+        "cnn_lstm", "CNNLSTM",
+        "Serial hybrid: convolutions + pooling extract local features, an LSTM reads them, linear head.",
+        "series", TASKS,
+    ),
+    "lstm_cnn": ModelEntry(
+        "lstm_cnn", "LSTMCNN",
+        "Serial hybrid: an LSTM's output sequence goes through convolutions, then a flatten (or mean) readout.",
+        "series", TASKS,
+    ),
+    "parallel": ModelEntry(
+        "parallel", "ParallelCNNLSTM",
+        "Parallel hybrid (LSTM-FCN shape): CNN and LSTM branches merged by concat, learned weights or attention.",
+        "series", TASKS,
+        contenders={"parallel": {"merge": "concat"}, "parallel_weighted": {"merge": "weighted"},
+                    "parallel_attention": {"merge": "attention"}},
+    ),
+    # its weights span a fixed window, so it forecasts but cannot read sequences of varying length
+    "linear": ModelEntry(
+        "linear", "DLinear",
+        "DLinear baseline: moving-average trend/seasonal split, one linear map each, summed. Needs `window`.",
+        "series", ("forecast",),
+    ),
+    "lrcn": ModelEntry(
+        "lrcn", "LRCN", "Frames: a 2-D CNN encodes each frame to a vector, an LSTM reads the vectors, linear head.",
+        "frames", SEQUENCE_TASKS,
+    ),
+    "conv_lstm": ModelEntry(
+        "conv_lstm", "ConvLSTM",
+        "Frames: stacked ConvLSTM cells (convolution gates); pooled state to a linear head, or a next frame.",
+        "frames", SEQUENCE_TASKS,
+    ),
+}
+
+
+def model_entry(name: str) -> ModelEntry:
+    """The registry entry of model `name`; an unknown name raises a ValueError listing the valid ones."""
+    if name not in REGISTRY:
+        raise unknown_name("name", name, REGISTRY, "Fix: pass one of the names listed by cnnlstm.models.list_models().")
+    return REGISTRY[name]
+
+
+def list_models(input_kind: str | None = None) -> list[str]:
+    """Names of the registered models, in registry order; `input_kind` keeps those taking "series" or "frames".
+
+    Example:
+        >>> list_models("series")
+        ['cnn', 'lstm', 'cnn_lstm', 'lstm_cnn', 'parallel', 'linear']
+    """
+    if input_kind is None:
+        return list(REGISTRY)
+    if input_kind not in INPUT_KINDS:
+        raise unknown_name("input_kind", input_kind, INPUT_KINDS)
+    return [name for name, entry in REGISTRY.items() if entry.input_kind == input_kind]
+
+
+def model_hyperparameters(name: str) -> dict[str, object]:
+    """The hyperparameters of model `name` with their defaults, read from its constructor's source (no torch).
+
+    They are the constructor's keyword-only parameters; `window` is left out: it describes the data, not the
+    model, and is passed separately.
+
+    Example:
+        >>> model_hyperparameters("linear")
+        {'moving_avg': 25}
+    """
+    entry = model_entry(name)
+    return dict(_keyword_defaults(entry.module, entry.class_name))
+
+
+@functools.cache
+def _keyword_defaults(module: str, class_name: str) -> dict[str, object]:
+    source = Path(__file__).with_name(f"{module}.py").read_text(encoding="utf-8")
+    classes = [node for node in ast.parse(source).body if isinstance(node, ast.ClassDef) and node.name == class_name]
+    assert classes, f"cnnlstm/models/{module}.py defines no class {class_name}"
+    init = [node for node in classes[0].body if isinstance(node, ast.FunctionDef) and node.name == "__init__"]
+    assert init, f"{class_name} defines no __init__"
+    arguments = init[0].args
+    defaults = {}
+    for parameter, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+        if parameter.arg == "window":
+            continue
+        # a model's hyperparameters are keyword-only with literal defaults, so they read without running the file
+        assert default is not None, f"{class_name}: keyword-only `{parameter.arg}` needs a default"
+        try:
+            defaults[parameter.arg] = ast.literal_eval(default)
+        except ValueError:
+            raise AssertionError(f"{class_name}: the default of `{parameter.arg}` must be a literal") from None
+    return defaults
+
+
+def model_class(name: str) -> type:
+    """The nn.Module class of model `name`, importing its file (and torch) on first use."""
+    entry = model_entry(name)
+    return getattr(importlib.import_module(f"{__package__}.{entry.module}"), entry.class_name)
+
+
+def compare_contenders(task: str | None = None, input_kind: str | None = None) -> dict[str, tuple[str, dict]]:
+    """`compare`'s neural contenders, in registry order: contender name -> (registry model, fixed hyperparameters).
+
+    `task` ("forecast", "classify", "regress") keeps the models serving it, `input_kind` those taking that input.
+
+    Example:
+        >>> list(compare_contenders("classify", "frames"))
+        ['lrcn', 'conv_lstm']
+        >>> compare_contenders()["parallel_weighted"]
+        ('parallel', {'merge': 'weighted'})
+    """
+    if task is not None and task not in TASKS:
+        raise unknown_name("task", task, TASKS)
+    if input_kind is not None and input_kind not in INPUT_KINDS:
+        raise unknown_name("input_kind", input_kind, INPUT_KINDS)
+    contenders = {}
+    for name, entry in REGISTRY.items():
+        if (task is None or task in entry.tasks) and (input_kind is None or entry.input_kind == input_kind):
+            for contender, fixed in (entry.contenders or {name: {}}).items():
+                contenders[contender] = (name, dict(fixed))
+    return contenders
