@@ -10,7 +10,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -48,15 +47,9 @@ def write_json(name: str, payload: dict, *, dry_run: bool) -> Path:
     path = RESULTS / (f"{name}.dry-run.json" if dry_run else f"{name}.json")
     payload = {"benchmark": name, "dry_run": dry_run, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                "command": " ".join([Path(sys.executable).name, *sys.argv]), "machine": machine(), **payload}
-    fd, tmp = tempfile.mkstemp(prefix="tmp", suffix=".json", dir=RESULTS)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(payload, handle, indent=2, default=float)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from cnnlstm.checkpoint import atomic_write_text  # the library's one atomic writer
+
+    atomic_write_text(path, json.dumps(payload, indent=2, default=float) + "\n")
     return path
 
 

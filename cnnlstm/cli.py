@@ -103,9 +103,14 @@ def _training_options(func):
         click.option("--loss", type=click.Choice(["mse", "mae", "huber"]), default=None,
                      help="forecast: the training loss (default: mse)."),
         click.option("--channel-independent", is_flag=True, default=None,
-                     help="forecast: each channel from its own history with shared weights (default: off)."),
-        click.option("--no-revin", "revin", flag_value=False, default=None,
-                     help="forecast: turn off per-window instance normalisation inside the network."),
+                     help="forecast: each channel from its own history with shared weights (default: the model's, "
+                          "see `cnnlstm models`; off where it has none)."),
+        click.option("--revin", type=click.Choice(["mean", "last", "none"]), default=None,
+                     help="forecast: per-window normalisation inside the network: mean (RevIN: the window's mean "
+                          "and std), last (the window's last value), none (default: the model's, see `cnnlstm "
+                          "models`; mean where it has none)."),
+        click.option("--channel-dependent", "channel_independent", flag_value=False, default=None,
+                     help="forecast: read every channel together, for models that default to channel independence."),
         click.option("--scaler", type=click.Choice(["standard", "minmax", "none"]), default=None,
                      help="forecast: scaling fitted on the training part (default: standard)."),
         click.option("--split", default=None, metavar="A,B,C",
@@ -180,7 +185,9 @@ def _resolve_settings(task_data, config_file, assignments, options: dict, extra:
     for key in ("targets", "id_col"):
         given.pop(key, None)  # read with the data: targets / target, id column / group
     for key, value in given.items():
-        if key in ("past_covariates", "future_covariates"):
+        if key == "revin":
+            value = {"mean": True, "last": "last", "none": False}[value]
+        elif key in ("past_covariates", "future_covariates"):
             value = list(value)
         elif key == "split":
             value = config.parse_split(value)
@@ -368,6 +375,11 @@ def _train_forecaster(estimator, task_data, out: Path) -> None:
 
     frame = task_data.train
     estimator.fit(frame)
+    spec = estimator.spec_
+    echo(f"  targets {list(spec.targets)}, time column {spec.time_col!r}, freq {estimator.freq_!r}, past covariates "
+         f"{list(spec.past_covariates)}, future covariates {list(spec.future_covariates)}, calendar "
+         f"{list(spec.calendar)}; {estimator.num_train_windows_} training and {estimator.num_val_windows_} "
+         "validation windows")
     backtest = estimator.backtest(frame)
     metrics = summary_metrics(backtest)  # one backtest serves the table, metrics.json and the plot
     estimator.metrics_ = {"test": metrics}
@@ -615,18 +627,21 @@ def models(as_json, dry_run):
     from .models.registry import REGISTRY, model_hyperparameters
 
     registry = {name: {"description": entry.description, "input": entry.input_kind, "tasks": list(entry.tasks),
-                       "hyperparameters": model_hyperparameters(name)} for name, entry in REGISTRY.items()}
+                       "hyperparameters": model_hyperparameters(name),
+                       "forecaster_defaults": {"channel_independent": False, "revin": True, **entry.forecast_defaults}
+                       if "forecast" in entry.tasks else {}} for name, entry in REGISTRY.items()}
     if as_json:
         click.echo(json.dumps(registry, indent=2, default=str))
         return
     from rich.table import Table
 
     table = Table(title="Models (set hyperparameters with --set KEY=VALUE, or as keywords in Python)")
-    for column in ("name", "what it is", "tasks", "hyperparameters (defaults)"):
+    for column in ("name", "what it is", "tasks", "hyperparameters (defaults)", "Forecaster defaults"):
         table.add_column(column)
     for name, entry in registry.items():
         hyper = ", ".join(f"{k}={v}" for k, v in entry["hyperparameters"].items())
-        table.add_row(name, entry["description"], ", ".join(entry["tasks"]), hyper)
+        forecaster = ", ".join(f"{k}={v}" for k, v in entry["forecaster_defaults"].items())
+        table.add_row(name, entry["description"], ", ".join(entry["tasks"]), hyper, forecaster)
     echo(table)
 
 

@@ -1,7 +1,8 @@
 """Tasks own what models do not: heads, losses, targets and how inputs are gathered.
 
 Forecasting wraps any registry model, ``(B, T, F) -> (B, out)``, into ``(B, W, F) -> (B, H, targets)``, with
-instance normalisation per window (RevIN, Kim et al. ICLR 2022) around it.
+instance normalisation per window around it: RevIN (Kim et al. ICLR 2022, the window's mean and std) or the
+window's last value subtracted and added back (SegRNN's, Lin et al. 2023).
 
 Dimension letters: B batch, W input window, H horizon, F features (targets, past covariates, future
 covariates, in that order), O observed features (targets and past covariates), T targets, K future covariates.
@@ -14,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._errors import unknown_name
-from .models import build_model
+from .models import build_model, model_hyperparameters
 
 LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.smooth_l1_loss}
 
@@ -49,6 +50,21 @@ class RevIN(nn.Module):
         return y * std[..., :count] + mean[..., :count]
 
 
+class LastValue(nn.Module):
+    """Subtract each window's last observed value per channel, and add it back to the forecast (SegRNN's
+    normalisation: the forecast is a change from now, whatever the level)."""
+
+    def normalize(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, None]:
+        last = x[:, -1:, :].detach()  # (B, 1, O)
+        return x - last, last, None
+
+    def denormalize(self, y: torch.Tensor, last: torch.Tensor, _: None, count: int) -> torch.Tensor:
+        return y + last[..., :count]
+
+
+NORMALIZATIONS = (True, False, "last")
+
+
 class ForecastNet(nn.Module):
     """A registry model as a direct multi-step forecaster.
 
@@ -61,7 +77,8 @@ class ForecastNet(nn.Module):
     """
 
     def __init__(self, *, model: str, num_features: int, num_observed: int, num_targets: int, window: int,
-                 horizon: int, revin: bool = True, channel_independent: bool = False, model_kwargs: dict | None = None):
+                 horizon: int, revin: bool | str = True, channel_independent: bool = False,
+                 model_kwargs: dict | None = None):
         super().__init__()
         self.config = dict(model=model, num_features=num_features, num_observed=num_observed, num_targets=num_targets,
                            window=window, horizon=horizon, revin=revin, channel_independent=channel_independent,
@@ -73,8 +90,14 @@ class ForecastNet(nn.Module):
             in_features, out_features = 1 + num_future, horizon
         else:
             in_features, out_features = num_features, horizon * num_targets
-        self.backbone = build_model(model, in_features, out_features, window=window, **(model_kwargs or {}))
-        self.revin = RevIN(num_observed) if revin else None
+        model_kwargs = dict(model_kwargs or {})
+        if channel_independent and "num_channels" in model_hyperparameters(model):
+            model_kwargs.setdefault("num_channels", num_observed)  # rows come num_observed at a time, per sample
+        self.backbone = build_model(model, in_features, out_features, window=window, **model_kwargs)
+        if revin not in NORMALIZATIONS:
+            raise ValueError(f"`revin` must be True (mean and std per window), 'last' (the window's last value) or "
+                             f"False. Received: revin={revin!r}.")
+        self.revin = LastValue() if revin == "last" else RevIN(num_observed) if revin else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         observed, future = x[..., : self.num_observed], x[..., self.num_observed :]  # (B, W, O), (B, W, K)

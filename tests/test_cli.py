@@ -61,7 +61,9 @@ def test_train_predict_evaluate_round_trip(tmp_path, airline):
     csv = tmp_path / "airline.csv"
     airline.to_csv(csv, index=False)
     out = tmp_path / "run"
-    run("train", "--data", csv, "--model", "cnn_lstm", *TINY, "--split", "96,24,24", "--out", out)
+    trained = run("train", "--data", csv, "--model", "cnn_lstm", *TINY, "--split", "96,24,24", "--out", out).output
+    assert "window=24" in trained and "horizon=6" in trained and "split=(96, 24, 24)" in trained
+    assert "targets ['Passengers']" in trained
     for name in ("config.json", "model.pt", "scaler.json", "metrics.json", "history.csv", "forecast.png",
                  "learning_curve.png"):
         assert (out / name).exists(), name

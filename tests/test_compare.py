@@ -352,3 +352,14 @@ def test_more_input_errors_name_the_argument(airline, tmp_path):
     result = CliRunner().invoke(main, ["compare", "--task", "classify", "--data", str(table), "--out", str(tmp_path)])
     assert result.exit_code != 0 and "`target` must name the column of `data` that holds the label" in result.output
     assert "Fix: pass target='COLUMN' (--target COLUMN)" in result.output
+
+
+def test_without_plotly_compare_writes_its_table_and_says_why_the_report_is_missing(tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "plotly" else real(name, *a))
+    result = cnnlstm.compare("airline", out=tmp_path, models=["linear"], baselines=["naive"], seeds=1, epochs=1,
+                             progress=False)
+    assert (tmp_path / "table.csv").exists() and not (tmp_path / "report.html").exists()
+    assert any("pip install 'cnnlstm[report]'" in note for note in result.payload["notes"])

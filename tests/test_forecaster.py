@@ -11,7 +11,7 @@ from cnnlstm import Forecaster, list_models
 from cnnlstm.data.prepare.scaling import NotFittedError
 from cnnlstm.tasks import ForecastNet
 
-TINY = dict(num_conv_layers=1, filters=8, hidden_size=8)
+TINY = dict(num_conv_layers=1, filters=8, hidden_size=8, segment=4, dropout=0.1)  # 0.1: every default but seg_lstm's
 
 
 def tiny(model: str) -> dict:
@@ -286,3 +286,20 @@ def test_long_layout_contiguous_or_interleaved_rows_give_the_same_series():
         np.testing.assert_array_equal(a, b)
     numbered = pd.DataFrame({0: [1.0, 2.0]})
     assert read_table(numbered).columns.tolist() == ["0"] and numbered.columns.tolist() == [0]  # caller untouched
+
+
+def test_seg_lstm_takes_its_own_defaults_channel_independence_and_last_value(etth1):
+    from cnnlstm.tasks import LastValue, RevIN
+
+    frame = etth1.iloc[:600]
+    settings = dict(window=30, horizon=10, split=(400, 100, 100), epochs=1, progress=False, device="cpu")
+    seg = Forecaster("seg_lstm", hidden_size=16, segment=8, **settings).fit(frame)  # 30 and 10: not multiples of 8
+    assert seg.net_.channel_independent and isinstance(seg.net_.revin, LastValue)
+    assert seg.net_.backbone.num_channels == 7  # every ETTh1 column is observed: a learned embedding for each
+    assert seg.predict(frame).shape == (10, 8)  # the date and seven targets
+    gru = Forecaster("seg_lstm", hidden_size=16, cell="gru", revin=True, channel_independent=False, **settings)
+    gru.fit(frame)  # the user's choices win over the model's defaults
+    assert not gru.net_.channel_independent and isinstance(gru.net_.revin, RevIN)
+    assert Forecaster("lstm", hidden_size=8, **settings).fit(frame).net_.channel_independent is False
+    with pytest.raises(ValueError, match="`revin` must be True .* 'last' .* or False. Received: revin='median'"):
+        Forecaster("lstm", revin="median", **settings).fit(frame)

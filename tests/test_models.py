@@ -151,7 +151,7 @@ def test_every_model_has_a_description(name):
 
 
 def test_list_models_is_registry_order():
-    assert list_models("series") == ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "linear"]
+    assert list_models("series") == ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "linear", "seg_lstm"]
     assert set(list_models("series")) | set(list_models("frames")) == set(list_models())
 
 
@@ -216,7 +216,7 @@ def test_compare_contenders_follow_the_registry():
 
     assert NEURAL == compare_contenders()
     assert list(NEURAL) == ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "parallel_weighted",
-                            "parallel_attention", "linear", "lrcn", "conv_lstm"]
+                            "parallel_attention", "linear", "seg_lstm", "lrcn", "conv_lstm"]
     assert NEURAL["parallel_attention"] == ("parallel", {"merge": "attention"})
     assert {model for model, _ in NEURAL.values()} == set(REGISTRY)
     with pytest.raises(ValueError, match=r"`task` must be one of 'forecast', 'classify', 'regress'"):

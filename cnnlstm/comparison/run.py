@@ -139,11 +139,17 @@ def compare(data="airline", *, task: str = "auto", test_data=None, models: list[
     payload = _payload(table, runs, problem, name, {**shared, "seeds": seeds, **_forecast_settings(problem)}, notes)
     folder = Path(out) if out is not None else None
     if folder is not None:
+        import importlib.util
+
         from .. import checkpoint
 
+        charts = importlib.util.find_spec("plotly") is not None  # the report's charts; the table is written anyway
+        if report and not charts:
+            payload["notes"] = [*payload.get("notes", []),
+                                "report.html left out: its charts need plotly: pip install 'cnnlstm[report]'"]
         checkpoint.atomic_write_text(folder / "table.csv", table.to_csv())
         checkpoint.write_json(folder / "comparison.json", payload)
-        if report:
+        if report and charts:
             from .report import write_report
 
             write_report(payload, folder / "report.html")

@@ -26,9 +26,11 @@ from ..data.sources.io import read_table
 from ..evaluate import Backtest, mase_scales, naive_forecasts, score_forecasts, season_length, summary_metrics
 from ..tasks import ForecastNet, WindowGather, loss_function
 from ..train import DeviceWindows, fit, predict, resolve_device
+from ..models.registry import forecast_defaults
 from .base import Estimator
 
-HEADLINE = "rmse"  # what `score` returns, negated: the error the comparison ranks by
+HEADLINE = "rmse"
+GENERAL_DEFAULTS = {"revin": True, "channel_independent": False}  # where the model has no default of its own  # what `score` returns, negated: the error the comparison ranks by
 
 
 def _positive_int(name: str, value) -> int:
@@ -66,8 +68,11 @@ class Forecaster(Estimator):
         split: chronological (train, validation, test) as fractions, row counts or two timestamps. `fit` trains
             on train and selects on validation; `evaluate` backtests over test. The test part is never used in `fit`.
         scaler: "standard", "minmax" or "none", fitted per series and column on the training part only.
-        revin: per-window instance normalisation inside the network (on by default; keeps trending series sane).
-        channel_independent: forecast each observed channel from its own history with shared weights.
+        revin: per-window instance normalisation inside the network: True (each window's mean and std; keeps
+            trending series sane), "last" (the window's last value subtracted and added back), False; None takes
+            the model's own default (`cnnlstm models`: "last" for seg_lstm, True for the others).
+        channel_independent: forecast each observed channel from its own history with shared weights; None takes
+            the model's default (True for seg_lstm, False for the others).
         loss: "mse", "mae" or "huber". season_length: period for the seasonal naive baseline and MASE
             (None: from the frequency: 24 for hourly, 12 for monthly, ...).
         epochs, batch_size, lr, weight_decay, patience, grad_clip, device, amp, seed, progress, cuda_graph,
@@ -83,8 +88,8 @@ class Forecaster(Estimator):
                  targets: list[str] | str | None = None, past_covariates: list[str] | None = None,
                  future_covariates: list[str] | None = None, calendar: str | list[str] | None = "auto",
                  time_col: str | None = None, id_col: str | None = None, missing: str = "error",
-                 freq: str | None = None, split=(0.7, 0.1, 0.2), scaler: str = "standard", revin: bool = True,
-                 channel_independent: bool = False, loss: str = "mse", season_length: int | None = None,
+                 freq: str | None = None, split=(0.7, 0.1, 0.2), scaler: str = "standard",
+                 revin: bool | str | None = None, channel_independent: bool | None = None, loss: str = "mse", season_length: int | None = None,
                  epochs: int = 20, batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = 5, grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
                  seed: int = 0, progress: bool | None = None, cuda_graph: bool = False,
@@ -116,10 +121,19 @@ class Forecaster(Estimator):
                          train_windows=part([0] * series.num_series, [b.train_end for b in bounds]),
                          val_windows=part([b.train_end for b in bounds], [b.val_end for b in bounds]), device=device)
 
+    def _model_default(self, name: str):
+        """A setting left at None: the model's own default (its registry entry), else the general one."""
+        value = getattr(self, name)
+        if value is not None:
+            return value
+        return forecast_defaults(self.model).get(name, GENERAL_DEFAULTS[name])
+
     def _network(self, series: SeriesData) -> ForecastNet:
+        self._check_model("series")
         return ForecastNet(model=self.model, num_features=series.num_features, num_observed=series.num_observed,
                            num_targets=series.num_targets, window=self.window, horizon=self.horizon,
-                           revin=self.revin, channel_independent=self.channel_independent,
+                           revin=self._model_default("revin"),
+                           channel_independent=self._model_default("channel_independent"),
                            model_kwargs=self._model_kwargs())
 
     def fit(self, data, y=None) -> "Forecaster":

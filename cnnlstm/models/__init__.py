@@ -44,6 +44,7 @@ __all__ = [
     "DLinear",
     "LRCN",
     "ConvLSTM",
+    "SegLSTM",
 ]
 
 MODEL_DESCRIPTIONS: dict[str, str] = {name: entry.description for name, entry in REGISTRY.items()}

@@ -36,6 +36,9 @@ class ModelEntry:
         tasks: the tasks `compare` runs it for.
         contenders: compare contender name -> the hyperparameters it fixes; empty means one contender of the
             model's own name with its defaults.
+        forecast_defaults: what the Forecaster uses for this model where its settings are left at None ("auto"):
+            `channel_independent`, `revin` (True: mean/std per window, "last": the window's last value, False)
+            and training settings of the model's recipe; the rest take the Forecaster's general defaults.
     """
 
     module: str
@@ -44,6 +47,7 @@ class ModelEntry:
     input_kind: str
     tasks: tuple[str, ...]
     contenders: dict[str, dict] = field(default_factory=dict)
+    forecast_defaults: dict = field(default_factory=dict)
 
 
 REGISTRY: dict[str, ModelEntry] = {
@@ -76,6 +80,15 @@ REGISTRY: dict[str, ModelEntry] = {
         "DLinear baseline: moving-average trend/seasonal split, one linear map each, summed. Needs `window`.",
         "series", ("forecast",),
     ),
+    # SegRNN's design with an LSTM cell; its recipe (chosen on ETTh1's validation part only): channel independence,
+    # the window's last value subtracted and added back, Adam-like training at 1e-3 with a short patience
+    "seg_lstm": ModelEntry(
+        "seg_lstm", "SegLSTM",
+        "Segment-recurrent hybrid (SegRNN): strided-conv segment embeddings, an LSTM over them, every output "
+        "segment decoded in parallel.",
+        "series", ("forecast",),
+        forecast_defaults={"channel_independent": True, "revin": "last"},
+    ),
     "lrcn": ModelEntry(
         "lrcn", "LRCN", "Frames: a 2-D CNN encodes each frame to a vector, an LSTM reads the vectors, linear head.",
         "frames", SEQUENCE_TASKS,
@@ -100,7 +113,7 @@ def list_models(input_kind: str | None = None) -> list[str]:
 
     Example:
         >>> list_models("series")
-        ['cnn', 'lstm', 'cnn_lstm', 'lstm_cnn', 'parallel', 'linear']
+        ['cnn', 'lstm', 'cnn_lstm', 'lstm_cnn', 'parallel', 'linear', 'seg_lstm']
     """
     if input_kind is None:
         return list(REGISTRY)
@@ -142,6 +155,12 @@ def _keyword_defaults(module: str, class_name: str) -> dict[str, object]:
         except ValueError:
             raise AssertionError(f"{class_name}: the default of `{parameter.arg}` must be a literal") from None
     return defaults
+
+
+def forecast_defaults(name: str) -> dict:
+    """The Forecaster's defaults for model `name` (see `ModelEntry.forecast_defaults`); {} for an unknown name
+    (the Forecaster reports that itself)."""
+    return dict(REGISTRY[name].forecast_defaults) if name in REGISTRY else {}
 
 
 def model_class(name: str) -> type:
