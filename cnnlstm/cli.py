@@ -34,6 +34,12 @@ def estimator_defaults(name: str) -> dict:
     arguments = init.args
     defaults = {a.arg: ast.literal_eval(d) for a, d in zip(arguments.args[::-1], arguments.defaults[::-1])}
     defaults.update({a.arg: ast.literal_eval(d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults)})
+    general = [n for n in ast.parse(source).body if isinstance(n, ast.Assign)
+               and any(getattr(t, "id", None) == "GENERAL_DEFAULTS" for t in n.targets)]
+    if general:  # None means "the model's own, else this": the Forecaster's recipe defaults
+        for key, value in ast.literal_eval(general[0].value).items():
+            if defaults.get(key) is None:
+                defaults[key] = f"the model's recipe, else {value}"
     return defaults
 
 

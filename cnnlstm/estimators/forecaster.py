@@ -30,7 +30,8 @@ from ..models.registry import forecast_defaults
 from .base import Estimator
 
 HEADLINE = "rmse"
-GENERAL_DEFAULTS = {"revin": True, "channel_independent": False}  # where the model has no default of its own  # what `score` returns, negated: the error the comparison ranks by
+# settings left at None take the model's own (its registry entry's forecast_defaults), else these
+GENERAL_DEFAULTS = {"revin": True, "channel_independent": False, "epochs": 20, "batch_size": 64, "lr": 1e-3}  # what `score` returns, negated: the error the comparison ranks by
 
 
 def _positive_int(name: str, value) -> int:
@@ -78,6 +79,8 @@ class Forecaster(Estimator):
         epochs, batch_size, lr, weight_decay, patience, grad_clip, device, amp, seed, progress, cuda_graph,
         max_steps_per_epoch:
             training (see `cnnlstm.train.TrainConfig`); cuda_graph=True replays the whole step as one CUDA graph.
+            epochs, batch_size and lr left at None take the model's recipe where it has one (`cnnlstm models`),
+            else 20 epochs, batches of 64 windows and a peak learning rate of 1e-3.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models` lists them); each
             keyword is a parameter of its own (`get_params`, `set_params`, `clone`).
     """
@@ -90,8 +93,8 @@ class Forecaster(Estimator):
                  time_col: str | None = None, id_col: str | None = None, missing: str = "error",
                  freq: str | None = None, split=(0.7, 0.1, 0.2), scaler: str = "standard",
                  revin: bool | str | None = None, channel_independent: bool | None = None, loss: str = "mse", season_length: int | None = None,
-                 epochs: int = 20, batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 1e-4,
-                 patience: int | None = 5, grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
+                 epochs: int | None = None, batch_size: int | None = None, lr: float | None = None,
+                 weight_decay: float = 1e-4, patience: int | None = 5, grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
                  seed: int = 0, progress: bool | None = None, cuda_graph: bool = False,
                  max_steps_per_epoch: int | None = None, model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())
@@ -127,6 +130,10 @@ class Forecaster(Estimator):
         if value is not None:
             return value
         return forecast_defaults(self.model).get(name, GENERAL_DEFAULTS[name])
+
+    def _train_config(self, num_train: int | None = None, **overrides):
+        recipe = {name: self._model_default(name) for name in ("epochs", "batch_size", "lr")}
+        return super()._train_config(num_train, **{**recipe, **overrides})
 
     def _network(self, series: SeriesData) -> ForecastNet:
         self._check_model("series")
