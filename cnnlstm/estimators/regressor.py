@@ -91,12 +91,6 @@ class Regressor(SequenceEstimator):
                 f"{unit_params[0]}={getattr(self, unit_params[0])!r} with whole sequences. Fix: leave it out, or use "
                 "UnitRegressor(...).fit(frame, group=..., target=...)."
             )
-        if group is not None and target is not None and isinstance(X, pd.DataFrame) \
-                and X.groupby(group, sort=False)[target].nunique().max() > 1:
-            raise ValueError(
-                f"`target` {target!r} changes within each {group!r}, so it is a per-row target: windows of rows "
-                "predict it. Fix: use UnitRegressor(...).fit(frame, group=..., target=...) (remaining useful life)."
-            )
         X, y, columns = labels_from(X, y, target, group)
         data = self._sequences(X, group=group, columns=columns)
         values = self._check_targets(y, len(data))
