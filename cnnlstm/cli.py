@@ -50,10 +50,10 @@ def _defaults_text(name: str, forecast_only: bool = False) -> str:
     values = {task: estimator_defaults(ESTIMATOR_OF[task]).get(name) for task in TASKS}
     if len(set(map(repr, values.values()))) == 1:
         return f"default: {values['forecast']}"
-    merged: dict[str, list[str]] = {}
+    merged: dict[str, list[str]] = {}  # the value's text -> the tasks sharing it
     for task, value in values.items():
-        merged.setdefault(repr(value), []).append(task)
-    return "default: " + ", ".join(f"{eval(value)} {'/'.join(tasks)}" for value, tasks in merged.items())  # noqa: S307
+        merged.setdefault(str(value), []).append(task)
+    return "default: " + ", ".join(f"{value} {'/'.join(tasks)}" for value, tasks in merged.items())
 
 
 def _console():
@@ -474,11 +474,8 @@ def _load_run(run_dir):
 
 
 def _run_task(estimator) -> str:
-    from .estimators import ESTIMATORS
-
-    kind = type(estimator).__name__
-    assert kind in ESTIMATORS
-    return {v: k for k, v in ESTIMATOR_OF.items()}[kind]
+    """The task a loaded estimator serves: forecast, classify, regress or rul."""
+    return {v: k for k, v in ESTIMATOR_OF.items()}[type(estimator).__name__]
 
 
 def _read_for(estimator, source, data_dir, target, group, *, labelled: bool):
