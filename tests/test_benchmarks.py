@@ -23,7 +23,7 @@ SCRIPTS = {
     "compare_suite.py": ["--dry-run"],
     "startup.py": ["--dry-run"],
     "epoch_seconds.py": ["--dry-run"],
-    "seg_lstm_recipe.py": ["--dry-run"],
+    "forecast_recipe.py": ["--dry-run"],
     "install_size.py": ["--dry-run"],  # the real run builds two fresh venvs from the package index
     # our side only: tsai lives in its own venv, absent in CI (a missing path keeps this test the same everywhere)
     "tsai_compare.py": ["--dry-run", "--venv", "/nonexistent/tsai-venv"],

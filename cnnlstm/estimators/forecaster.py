@@ -131,6 +131,11 @@ class Forecaster(Estimator):
             return value
         return forecast_defaults(self.model).get(name, GENERAL_DEFAULTS[name])
 
+    def _model_recipe(self) -> dict:
+        """The model hyperparameters of the model's forecasting recipe (its registry entry), e.g. head="segments";
+        a hyperparameter the user sets wins over it."""
+        return {k: v for k, v in forecast_defaults(self.model).items() if k not in GENERAL_DEFAULTS}
+
     def _train_config(self, num_train: int | None = None, **overrides):
         recipe = {name: self._model_default(name) for name in ("epochs", "batch_size", "lr")}
         return super()._train_config(num_train, **{**recipe, **overrides})
@@ -141,7 +146,7 @@ class Forecaster(Estimator):
                            num_targets=series.num_targets, window=self.window, horizon=self.horizon,
                            revin=self._model_default("revin"),
                            channel_independent=self._model_default("channel_independent"),
-                           model_kwargs=self._model_kwargs())
+                           model_kwargs={**self._model_recipe(), **self._model_kwargs()})
 
     def fit(self, data, y=None) -> "Forecaster":
         """Train on the training part of `data` and select on its validation part.

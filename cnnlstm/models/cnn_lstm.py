@@ -14,6 +14,11 @@ The defaults are the reference configuration: two convolutions of 64 filters wit
 one max-pool of 2 (T' = ceil(T / 2)), then an LSTM of hidden size 128. Pass
 `pool_each_layer=True` to pool after every convolution instead (T' = T / pool**num_conv_layers).
 Pools that would leave fewer than one step are skipped, so any T >= 1 works; `window` is ignored.
+
+Forecasting head: `head="linear"` maps the summary to the outputs in one linear layer; `head="segments"` decodes
+every `segment`-step block of the output in parallel from the summary (layers.SegmentDecoder, SegRNN's parallel
+multi-step decoding), with a learned channel embedding when the Forecaster stacks `num_channels` channels per
+sample (channel independence; it sets `num_channels` itself).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import ConvStack, LSTMEncoder, check_bool, check_io, constructor_arguments
+from cnnlstm.models.layers import ConvStack, LSTMEncoder, check_bool, check_io, constructor_arguments, forecast_head
 
 
 class CNNLSTM(nn.Module):
@@ -44,6 +49,9 @@ class CNNLSTM(nn.Module):
         dropout: float = 0.1,
         batch_norm: bool = True,
         activation: str = "relu",
+        head: str = "linear",
+        segment: int = 24,
+        num_channels: int = 1,
     ):
         super().__init__()
         self.config = constructor_arguments(locals())
@@ -59,7 +67,8 @@ class CNNLSTM(nn.Module):
             bidirectional=bidirectional, dropout=dropout,
         )
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(self.encoder.output_size, out_features)
+        self.head = forecast_head(self.encoder.output_size, out_features, head=head, segment=segment,
+                                  num_channels=num_channels, dropout=dropout)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         h, lengths = self.conv(x, lengths)  # (B, T, F) -> (B, T', C), pooled lengths

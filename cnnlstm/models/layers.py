@@ -324,3 +324,68 @@ class MovingAverageDecomposition(nn.Module):
         padded = torch.cat([front, x, back], dim=1)  # (B, T + k - 1, F)
         trend = F.avg_pool1d(padded.transpose(1, 2), k, stride=1).transpose(1, 2)  # (B, T, F)
         return x - trend, trend
+
+
+# -----------------------------------------------------------------------------
+# forecasting heads
+
+HEADS = ("linear", "segments")
+
+
+class SegmentDecoder(nn.Module):
+    """Parallel multi-step decoding (SegRNN's "PMF", Lin et al. 2023): every output segment is decoded at once,
+    each by one recurrent step from the summary, told apart by learned position and channel embeddings.
+
+        summary h (B, D) -> Linear to H when D != H (the initial state; c = 0 unless given)
+        input of output segment j for row b: cat(position[j], channel[b % num_channels])     (B*M, H)
+        -> one LSTM-cell step from (h, c), all M segments at once -> Dropout -> Linear(H, S)
+        -> (B, M*S) -> first out_features                                                  (B, out_features)
+
+    S is `segment`, M = ceil(out_features / S), H `hidden_size` (D when None). With channel-independent
+    forecasting, rows come `num_channels` at a time (row r is channel r % num_channels) and the channel embedding
+    tells them apart. `seg_lstm` passes its encoder's cell to `forward` (SegRNN shares it); the other models'
+    heads own theirs (`own_cell=True`).
+    """
+
+    def __init__(self, in_size: int, out_features: int, *, segment: int = 24, hidden_size: int | None = None,
+                 num_channels: int = 1, dropout: float = 0.0, own_cell: bool = True):
+        super().__init__()
+        check_positive_int("segment", segment, "pass the steps per output segment, e.g. segment=24.")
+        check_positive_int("num_channels", num_channels, "pass the channels stacked per sample, or 1.")
+        check_dropout(dropout)
+        hidden = hidden_size or in_size
+        self.hidden_size, self.segment, self.num_channels, self.out_features = hidden, segment, num_channels, out_features
+        self.out_segments = -(-out_features // segment)  # M = ceil(out_features / S)
+        self.project = nn.Identity() if hidden == in_size else nn.Linear(in_size, hidden)
+        self.position = nn.Parameter(torch.randn(self.out_segments, hidden // 2))
+        self.channel = nn.Parameter(torch.randn(num_channels, hidden - hidden // 2))
+        self.cell = nn.LSTMCell(hidden, hidden) if own_cell else None
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden, segment)
+
+    def forward(self, h: torch.Tensor, c: torch.Tensor | None = None, cell: nn.Module | None = None) -> torch.Tensor:
+        cell = cell if cell is not None else self.cell
+        h = self.project(h)  # (B, H)
+        batch, segments = h.shape[0], self.out_segments
+        rows = torch.arange(batch, device=h.device) % self.num_channels
+        inputs = torch.cat([self.position.unsqueeze(0).expand(batch, -1, -1),  # (B, M, H/2)
+                            self.channel[rows].unsqueeze(1).expand(-1, segments, -1)],  # (B, M, H/2)
+                           dim=-1).reshape(batch * segments, self.hidden_size)  # (B*M, H)
+        h = h.repeat_interleave(segments, dim=0)  # (B*M, H)
+        if isinstance(cell, nn.GRUCell):
+            decoded = cell(inputs, h)
+        else:
+            c = torch.zeros_like(h) if c is None else c.repeat_interleave(segments, dim=0)
+            decoded, _ = cell(inputs, (h, c))
+        out = self.head(self.dropout(decoded)).view(batch, segments * self.segment)  # (B, M*S)
+        return out[:, : self.out_features]  # (B, out_features)
+
+
+def forecast_head(in_size: int, out_features: int, *, head: str, segment: int, num_channels: int,
+                  dropout: float) -> nn.Module:
+    """The last layer from a summary vector (B, in_size) to (B, out_features): "linear" (one linear map) or
+    "segments" (SegmentDecoder: parallel multi-step decoding, meant for long forecasting horizons)."""
+    check_choice("head", head, HEADS)
+    if head == "linear":
+        return nn.Linear(in_size, out_features)
+    return SegmentDecoder(in_size, out_features, segment=segment, num_channels=num_channels, dropout=dropout)

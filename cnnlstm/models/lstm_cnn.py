@@ -11,6 +11,12 @@ Dimension letters:
     C  convolution filters (filters)
 
 The readout flattens (B, T' * C) when `window` is known, else averages over time (B, C); see layers.Readout.
+With `head="segments"` the readout gives a vector of H*D values that layers.SegmentDecoder decodes.
+
+Forecasting head: `head="linear"` maps the summary to the outputs in one linear layer; `head="segments"` decodes
+every `segment`-step block of the output in parallel from the summary (layers.SegmentDecoder, SegRNN's parallel
+multi-step decoding), with a learned channel embedding when the Forecaster stacks `num_channels` channels per
+sample (channel independence; it sets `num_channels` itself).
 """
 
 from __future__ import annotations
@@ -18,7 +24,16 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import ConvStack, LSTMEncoder, Readout, check_io, constructor_arguments
+from cnnlstm.models.layers import (
+    ConvStack,
+    LSTMEncoder,
+    HEADS,
+    Readout,
+    check_choice,
+    check_io,
+    constructor_arguments,
+    forecast_head,
+)
 
 
 class LSTMCNN(nn.Module):
@@ -41,6 +56,9 @@ class LSTMCNN(nn.Module):
         batch_norm: bool = True,
         activation: str = "relu",
         readout: str = "auto",
+        head: str = "linear",
+        segment: int = 24,
+        num_channels: int = 1,
     ):
         super().__init__()
         self.config = constructor_arguments(locals())
@@ -54,9 +72,14 @@ class LSTMCNN(nn.Module):
             kernel_size=kernel_size, pool=pool, dropout=dropout, batch_norm=batch_norm, activation=activation,
         )
         length = self.conv.output_length(window) if window is not None else None
-        self.head = Readout(filters, out_features, length=length, readout=readout)
+        check_choice("head", head, HEADS)
+        summary = out_features if head == "linear" else self.encoder.output_size
+        self.head = Readout(filters, summary, length=length, readout=readout)
+        self.decoder = None if head == "linear" else forecast_head(  # decodes the readout's (B, H*D) summary
+            summary, out_features, head=head, segment=segment, num_channels=num_channels, dropout=dropout)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         h, _ = self.encoder(x, lengths)  # (B, T, F) -> (B, T, H*D)
         h, lengths = self.conv(h, lengths)  # (B, T', C), pooled lengths
-        return self.head(h, lengths)  # (B, out_features)
+        out = self.head(h, lengths)  # (B, out_features), or (B, H*D) for the decoder
+        return out if self.decoder is None else self.decoder(out)  # (B, out_features)

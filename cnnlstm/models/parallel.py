@@ -21,6 +21,11 @@ The CNN branch defaults are FCN-like (Wang et al. 2017; tsai's LSTM_FCN): three 
 128 filters, batch norm, no pooling, global average pooling. `branch_weights()` reports how much
 each branch counts: the learned weights, or the mean attention of the last forward pass.
 Runs on any window length; `window` is ignored.
+
+Forecasting head: `head="linear"` maps the summary to the outputs in one linear layer; `head="segments"` decodes
+every `segment`-step block of the output in parallel from the summary (layers.SegmentDecoder, SegRNN's parallel
+multi-step decoding), with a learned channel embedding when the Forecaster stacks `num_channels` channels per
+sample (channel independence; it sets `num_channels` itself).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from cnnlstm.models.layers import (
     check_io,
     check_positive_int,
     constructor_arguments,
+    forecast_head,
     masked_mean,
 )
 
@@ -62,6 +68,9 @@ class ParallelCNNLSTM(nn.Module):
         activation: str = "relu",
         merge: str = "concat",
         merge_size: int = 64,
+        head: str = "linear",
+        segment: int = 24,
+        num_channels: int = 1,
     ):
         super().__init__()
         self.config = constructor_arguments(locals())
@@ -80,11 +89,13 @@ class ParallelCNNLSTM(nn.Module):
         self.dropout = nn.Dropout(dropout)
         lstm_size = self.encoder.output_size
         if merge == "concat":
-            self.head = nn.Linear(filters + lstm_size, out_features)
+            self.head = forecast_head(filters + lstm_size, out_features, head=head, segment=segment,
+                                      num_channels=num_channels, dropout=dropout)
         else:
             self.project_cnn = nn.Linear(filters, merge_size)
             self.project_lstm = nn.Linear(lstm_size, merge_size)
-            self.head = nn.Linear(merge_size, out_features)
+            self.head = forecast_head(merge_size, out_features, head=head, segment=segment,
+                                      num_channels=num_channels, dropout=dropout)
         if merge == "weighted":
             self.branch_logits = nn.Parameter(torch.zeros(2))  # equal weights at start
         if merge == "attention":

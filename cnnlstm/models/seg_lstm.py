@@ -32,7 +32,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from cnnlstm.models.layers import check_choice, check_io, check_positive_int, constructor_arguments
+from cnnlstm.models.layers import SegmentDecoder, check_choice, check_io, check_positive_int, constructor_arguments
 
 CELLS = ("lstm", "gru")
 
@@ -57,17 +57,12 @@ class SegLSTM(nn.Module):
         check_io(in_features, out_features, window)
         check_positive_int("segment", segment, "pass the steps per segment, e.g. segment=24.")
         check_positive_int("hidden_size", hidden_size, "pass e.g. hidden_size=512.")
-        check_positive_int("num_channels", num_channels, "pass the channels stacked per sample, or 1.")
         check_choice("cell", cell, CELLS)
-        self.segment, self.hidden_size, self.cell_kind, self.num_channels = segment, hidden_size, cell, num_channels
-        self.out_segments = -(-out_features // segment)  # M = ceil(out_features / S)
-        self.out_features = out_features
+        self.segment, self.hidden_size, self.cell_kind = segment, hidden_size, cell
         self.embed = nn.Conv1d(in_features, hidden_size, kernel_size=segment, stride=segment)
         self.cell = nn.LSTMCell(hidden_size, hidden_size) if cell == "lstm" else nn.GRUCell(hidden_size, hidden_size)
-        self.position = nn.Parameter(torch.randn(self.out_segments, hidden_size // 2))
-        self.channel = nn.Parameter(torch.randn(num_channels, hidden_size - hidden_size // 2))
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size, segment)
+        self.decoder = SegmentDecoder(hidden_size, out_features, segment=segment, num_channels=num_channels,
+                                      dropout=dropout, own_cell=False)  # decodes with self.cell, as SegRNN does
 
     def _right_aligned(self, x: torch.Tensor, lengths: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(B, N*S, F) with each sequence ending at the last step and zeros before it; (B,) its segment count."""
@@ -98,14 +93,4 @@ class SegLSTM(nn.Module):
             else:  # a shorter sequence has not started yet: its state stays at zero
                 started = (n >= steps - num_segments).unsqueeze(-1)  # (B, 1)
                 h, c = torch.where(started, h_next, h), torch.where(started, c_next, c)
-        rows = torch.arange(batch, device=x.device) % self.num_channels
-        decoder_in = torch.cat([self.position.unsqueeze(0).expand(batch, -1, -1),  # (B, M, H/2)
-                                self.channel[rows].unsqueeze(1).expand(-1, self.out_segments, -1)],  # (B, M, H/2)
-                               dim=-1).reshape(batch * self.out_segments, self.hidden_size)  # (B*M, H)
-        h = h.repeat_interleave(self.out_segments, dim=0)  # (B*M, H)
-        if self.cell_kind == "lstm":
-            decoded, _ = self.cell(decoder_in, (h, c.repeat_interleave(self.out_segments, dim=0)))
-        else:
-            decoded = self.cell(decoder_in, h)
-        out = self.head(self.dropout(decoded)).view(batch, self.out_segments * self.segment)  # (B, M*S)
-        return out[:, : self.out_features]  # (B, out_features)
+        return self.decoder(h, c if self.cell_kind == "lstm" else None, cell=self.cell)  # (B, out_features)
