@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from cnnlstm.models import MODEL_DESCRIPTIONS, MODELS, build_model, list_models, model_hyperparameters
-from cnnlstm.models.layers import ConvStack, LSTMEncoder, MovingAverageDecomposition
+from cnnlstm.models.layers import ConvStack, LSTMEncoder, MovingAverageDecomposition, SegmentDecoder
 from cnnlstm.models.registry import REGISTRY, TASKS, compare_contenders
 
 # every registered model with its defaults, plus the parallel merges that are not the default
@@ -24,8 +24,15 @@ SERIES = list_models("series")
 CASES = [(name, {}) for name in SERIES] + [
     ("parallel", {"merge": "weighted"}),
     ("parallel", {"merge": "attention"}),
+] + [  # the segment-decoding forecasting head; 5 does not divide the outputs, so the last segment is cropped
+    (name, {"head": "segments", "segment": 5}) for name in ("cnn_lstm", "lstm_cnn", "parallel")
+] + [  # ALSTM-FCN, MLSTM-FCN, and LSTM-FCN's LSTM reading the series unshuffled
+    ("lstm_fcn", {"attention": True}),
+    ("lstm_fcn", {"squeeze_excite": True}),
+    ("lstm_fcn", {"shuffle": False}),
 ]
-CASE_IDS = [name + "".join(f"-{v}" for v in kwargs.values()) for name, kwargs in CASES]
+CASE_IDS = [name + "".join(f"-{k}={v}" if isinstance(v, bool) else f"-{v}" for k, v in kwargs.items())
+            for name, kwargs in CASES]
 
 
 def make(name: str, in_features: int, out_features: int, window: int, **kwargs) -> torch.nn.Module:
@@ -151,7 +158,8 @@ def test_every_model_has_a_description(name):
 
 
 def test_list_models_is_registry_order():
-    assert list_models("series") == ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "linear", "seg_lstm"]
+    assert list_models("series") == ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "linear", "seg_lstm", "fcn",
+                                     "lstm_fcn", "dcnn"]
     assert set(list_models("series")) | set(list_models("frames")) == set(list_models())
 
 
@@ -216,8 +224,11 @@ def test_compare_contenders_follow_the_registry():
 
     assert NEURAL == compare_contenders()
     assert list(NEURAL) == ["cnn", "lstm", "cnn_lstm", "lstm_cnn", "parallel", "parallel_weighted",
-                            "parallel_attention", "linear", "seg_lstm", "lrcn", "conv_lstm"]
+                            "parallel_attention", "linear", "seg_lstm", "fcn", "lstm_fcn", "alstm_fcn", "mlstm_fcn",
+                            "dcnn", "lrcn", "conv_lstm"]
     assert NEURAL["parallel_attention"] == ("parallel", {"merge": "attention"})
+    assert NEURAL["alstm_fcn"] == ("lstm_fcn", {"attention": True})
+    assert NEURAL["mlstm_fcn"] == ("lstm_fcn", {"squeeze_excite": True})
     assert {model for model, _ in NEURAL.values()} == set(REGISTRY)
     with pytest.raises(ValueError, match=r"`task` must be one of 'forecast', 'classify', 'regress'"):
         compare_contenders("rul")
@@ -257,6 +268,14 @@ def test_every_model_is_a_compare_contender_of_the_tasks_it_serves(name):
 
 # -----------------------------------------------------------------------------
 # per-model behaviour
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_forecast_defaults_are_forecaster_settings_or_the_models_hyperparameters(name):
+    from cnnlstm.estimators.forecaster import GENERAL_DEFAULTS
+
+    unknown = set(REGISTRY[name].forecast_defaults) - set(GENERAL_DEFAULTS) - set(model_hyperparameters(name))
+    assert not unknown, f"{name}'s forecast_defaults has keys that are neither: {sorted(unknown)}"
 
 
 def test_linear_without_window_raises():
@@ -308,6 +327,113 @@ def test_parallel_attention_scores_are_per_sample_and_sum_to_one():
 def test_parallel_concat_has_no_branch_weights():
     with pytest.raises(RuntimeError, match=r"needs merge='weighted' or merge='attention'\. Received: merge='concat'"):
         build_model("parallel", 1, 1).branch_weights()
+
+
+def test_fcn_has_the_published_layer_sizes():
+    # Wang et al. 2017: Conv1d 128 k8, 256 k5, 128 k3, each with batch norm and ReLU, no pooling, GAP, linear
+    model = build_model("fcn", 3, 2)
+    convs = [block.convs[0] for block in model.blocks.blocks]
+    assert [(c.in_channels, c.out_channels, c.kernel_size[0]) for c in convs] == [(3, 128, 8), (128, 256, 5),
+                                                                                  (256, 128, 3)]
+    assert all(isinstance(block.norms[0], torch.nn.BatchNorm1d) and block.pool == 1 for block in model.blocks.blocks)
+    assert model.blocks(make_batch(2, 11, 3)).shape == (2, 11, 128)  # every block keeps T
+    assert (model.head.in_features, model.head.out_features) == (128, 2)
+    narrow = build_model("fcn", 3, 2, filters=8, kernel_size=(7, 5, 3))  # one int serves all three blocks
+    assert [block.convs[0].out_channels for block in narrow.blocks.blocks] == [8, 8, 8]
+
+
+def test_fcn_filters_and_kernel_sizes_are_one_or_three_positive_ints():
+    with pytest.raises(ValueError, match=r"`filters` must be a positive int or three positive ints, one per "
+                                         r"convolution block\. Received: filters=\(64, 128\)\. Fix: pass e\.g\. "
+                                         r"filters=\(128, 256, 128\)"):
+        build_model("fcn", 1, 2, filters=(64, 128))
+    with pytest.raises(ValueError, match=r"`kernel_size` must be .*Received: kernel_size=\[8, 0, 3\]"):
+        build_model("lstm_fcn", 1, 2, kernel_size=[8, 0, 3])
+    assert build_model("lstm_fcn", 1, 2, filters=[16, 32, 16]).head.in_features == 128 + 16  # a list from JSON
+
+
+def test_lstm_fcn_dimension_shuffle_reads_the_window_transposed():
+    # the LSTM reads F steps of T values: input size T = window, as many steps as channels
+    model = build_model("lstm_fcn", 3, 2, window=40)
+    assert model.shuffled and model.encoder.lstm.input_size == 40 and model.encoder.lstm.hidden_size == 128
+    seen = []
+    model.encoder.register_forward_hook(lambda module, args, out: seen.append(out[0].shape))
+    assert model(make_batch(5, 40, 3)).shape == (5, 2)
+    assert seen == [(5, 3, 128)]
+    assert model.dropout.p == 0.8 and model.head.in_features == 128 + 128
+    # without a window, or with shuffle=False, the LSTM reads T steps of F values
+    assert build_model("lstm_fcn", 3, 2).encoder.lstm.input_size == 3
+    assert build_model("lstm_fcn", 3, 2, window=40, shuffle=False).encoder.lstm.input_size == 3
+
+
+def test_a_shuffled_lstm_fcn_refuses_lengths_and_other_windows():
+    model = build_model("lstm_fcn", 2, 3, window=8)
+    with pytest.raises(ValueError, match=r"reads its window transposed \(shuffle=True with window=8\) and cannot "
+                                         r"take variable lengths.*Fix: build it with window=None or shuffle=False"):
+        model(make_batch(2, 8, 2), torch.tensor([8, 5]))
+    with pytest.raises(ValueError, match=r"reads windows of 8 steps transposed \(shuffle=True\), but received 9 "
+                                         r"steps\. Fix:"):
+        model(make_batch(2, 9, 2))
+
+
+def test_alstm_fcn_attention_weights_sum_to_one_over_the_valid_steps():
+    torch.manual_seed(0)
+    model = build_model("lstm_fcn", 2, 3, attention=True).eval()  # no window: the LSTM reads T steps
+    assert model.last_attention is None
+    model(make_batch(4, 9, 2), torch.tensor([9, 4, 1, 6]))
+    weights = model.last_attention
+    assert weights.shape == (4, 9) and not weights.requires_grad
+    torch.testing.assert_close(weights.sum(dim=1), torch.ones(4))
+    assert torch.all(weights[1, 4:] == 0) and torch.all(weights[2, 1:] == 0) and weights[2, 0] == 1
+    shuffled = build_model("lstm_fcn", 3, 2, window=16, attention=True)
+    shuffled(make_batch(2, 16, 3))
+    assert shuffled.last_attention.shape == (2, 3)  # one weight per channel, the steps of the shuffled window
+
+
+def test_mlstm_fcn_squeeze_excite_after_the_first_two_blocks():
+    from cnnlstm.models.fcn import SqueezeExcite
+
+    model = build_model("lstm_fcn", 2, 3, squeeze_excite=True)
+    assert [(se.squeeze.in_features, se.squeeze.out_features) for se in model.blocks.excite] == [(128, 8), (256, 16)]
+    assert build_model("lstm_fcn", 2, 3).blocks.excite is None
+    se = SqueezeExcite(32)
+    h = torch.rand(3, 10, 32)
+    h[1, 6:] = 0.0  # padded steps arrive as zeros
+    out = se(h, torch.tensor([10, 6, 10]))
+    assert out.shape == (3, 10, 32) and torch.all(out[1, 6:] == 0)
+    gate = out[0, 0] / h[0, 0]
+    assert torch.all((gate > 0) & (gate < 1))
+    torch.testing.assert_close(out[0] / h[0], gate.expand(10, -1))  # one gate per channel, the same at every step
+
+
+def test_dcnn_has_the_published_layer_sizes():
+    # Li et al. 2018 on C-MAPSS: 14 sensors, window 30; four convolutions of 10 filters 10 x 1, a fifth of 1 filter
+    # 3 x 1, tanh; dropout 0.5, flatten, 100 tanh units, one output
+    model = build_model("dcnn", 14, 1, window=30)
+    shapes = [(c.in_channels, c.out_channels, c.kernel_size) for c in model.convs]
+    assert shapes == [(1, 10, (10, 1))] + [(10, 10, (10, 1))] * 3 + [(10, 1, (3, 1))]
+    assert model.dropout.p == 0.5 and model.dense.mode == "flatten"
+    assert (model.dense.linear.in_features, model.dense.linear.out_features) == (30 * 14, 100)
+    assert (model.head.in_features, model.head.out_features) == (100, 1)
+    assert model(make_batch(4, 30, 14)).shape == (4, 1)
+    assert build_model("dcnn", 14, 1).dense.mode == "mean"  # no window: averaged over the valid steps
+
+
+def test_dcnn_filters_every_sensor_alone_with_shared_weights():
+    model = build_model("dcnn", 4, 1, window=12).eval()
+    maps = []
+    model.convs[-1].register_forward_hook(lambda module, args, out: maps.append(out))
+    x = make_batch(2, 12, 4)
+    changed = x.clone()
+    changed[:, :, 2] += 1.0
+    swapped = x[:, :, [1, 0, 2, 3]]
+    with torch.no_grad():
+        model(x), model(changed), model(swapped)
+    base, after, after_swap = maps  # (B, 1, T, F) each
+    assert torch.equal(base[..., [0, 1, 3]], after[..., [0, 1, 3]]) and not torch.equal(base[..., 2], after[..., 2])
+    torch.testing.assert_close(after_swap, base[..., [1, 0, 2, 3]])  # the same filters for every sensor
+    with pytest.raises(ValueError, match="readout='flatten'.*Fix: build it with window=None or readout='mean'"):
+        model(x, torch.tensor([12, 5]))
 
 
 # -----------------------------------------------------------------------------
@@ -424,6 +550,22 @@ def test_a_sequence_gives_the_same_output_alone_and_padded(name, kwargs):
         for i, length in enumerate(lengths.tolist()):
             alone = model(x[i : i + 1, :length])
             torch.testing.assert_close(batched[i : i + 1], alone, atol=1e-5, rtol=1e-5)
+
+
+def test_segment_decoder_tells_channels_and_segments_apart():
+    torch.manual_seed(0)
+    decoder = SegmentDecoder(8, 10, segment=4, num_channels=3)  # 3 segments, the last cropped to 2 values
+    summary = torch.randn(1, 8).expand(6, -1)  # one summary for 6 rows: channels 0, 1, 2, 0, 1, 2
+    out = decoder(summary)
+    assert out.shape == (6, 10)
+    torch.testing.assert_close(out[:3], out[3:])  # the same channel gets the same forecast
+    assert not torch.allclose(out[0], out[1])  # another channel embedding, another forecast
+    assert not torch.allclose(out[0, :4], out[0, 4:8])  # another position, another segment
+
+
+def test_an_unknown_head_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="head.*'linear'.*'segments'"):
+        build_model("cnn_lstm", 1, 4, head="segment")
 
 
 def test_the_linear_model_refuses_lengths():

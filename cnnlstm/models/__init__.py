@@ -45,6 +45,9 @@ __all__ = [
     "LRCN",
     "ConvLSTM",
     "SegLSTM",
+    "FCN",
+    "LSTMFCN",
+    "DCNN",
 ]
 
 MODEL_DESCRIPTIONS: dict[str, str] = {name: entry.description for name, entry in REGISTRY.items()}

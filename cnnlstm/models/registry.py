@@ -38,7 +38,9 @@ class ModelEntry:
             model's own name with its defaults.
         forecast_defaults: what the Forecaster uses for this model where its settings are left at None ("auto"):
             `channel_independent`, `revin` (True: mean/std per window, "last": the window's last value, False)
-            and training settings of the model's recipe; the rest take the Forecaster's general defaults.
+            and training settings of the model's recipe (`epochs`, `batch_size`, `lr`); the rest take the
+            Forecaster's general defaults. Any other key is a model hyperparameter of the recipe (e.g.
+            head="segments"), used unless the user sets that hyperparameter.
     """
 
     module: str
@@ -90,6 +92,27 @@ REGISTRY: dict[str, ModelEntry] = {
         "series", ("forecast",),
         forecast_defaults={"channel_independent": True, "revin": "last", "lr": 3e-4},
     ),
+    # faithful reference networks, each with its paper and published figures in its file
+    "fcn": ModelEntry(
+        "fcn", "FCN",
+        "FCN (Wang et al. 2017): three conv blocks (128/256/128 filters, kernels 8/5/3, batch norm, ReLU), global "
+        "average pooling, linear head.",
+        "series", SEQUENCE_TASKS,
+    ),
+    "lstm_fcn": ModelEntry(
+        "lstm_fcn", "LSTMFCN",
+        "LSTM-FCN (Karim et al. 2018): an LSTM over the dimension-shuffled window beside FCN's conv blocks; "
+        "ALSTM-FCN with attention, MLSTM-FCN with squeeze-and-excite.",
+        "series", SEQUENCE_TASKS,
+        contenders={"lstm_fcn": {}, "alstm_fcn": {"attention": True}, "mlstm_fcn": {"squeeze_excite": True}},
+    ),
+    # its recipe and published figures are remaining useful life (regression); it has no classification record
+    "dcnn": ModelEntry(
+        "dcnn", "DCNN",
+        "DCNN for remaining useful life (Li et al. 2018): five tanh convolutions along time, shared across sensors, "
+        "flatten, dense 100.",
+        "series", ("regress",),
+    ),
     "lrcn": ModelEntry(
         "lrcn", "LRCN", "Frames: a 2-D CNN encodes each frame to a vector, an LSTM reads the vectors, linear head.",
         "frames", SEQUENCE_TASKS,
@@ -114,7 +137,7 @@ def list_models(input_kind: str | None = None) -> list[str]:
 
     Example:
         >>> list_models("series")
-        ['cnn', 'lstm', 'cnn_lstm', 'lstm_cnn', 'parallel', 'linear', 'seg_lstm']
+        ['cnn', 'lstm', 'cnn_lstm', 'lstm_cnn', 'parallel', 'linear', 'seg_lstm', 'fcn', 'lstm_fcn', 'dcnn']
     """
     if input_kind is None:
         return list(REGISTRY)

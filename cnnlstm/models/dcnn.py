@@ -1,0 +1,93 @@
+"""DCNN, the convolutional network for remaining useful life of Li, Ding & Sun (2018), "Remaining useful life
+estimation in prognostics using deep convolution neural networks", Reliability Engineering & System Safety 172.
+
+    x (B, T, F) -> (B, 1, T, F): the window as a one-channel T x F map
+    -> 4 x [Conv2d(kernel K x 1, 'same') -> tanh]   (B, C, T, F)   each filter slides along time, shared by all F
+    -> Conv2d(C -> 1, kernel 3 x 1, 'same') -> tanh  (B, 1, T, F) -> (B, T, F)
+    -> Dropout -> flatten (B, T * F), or with no fixed window the mean over the valid steps (B, F)
+    -> Linear -> tanh                                (B, D)
+    -> Linear                                        (B, out_features)
+
+Dimension letters:
+    B  batch size
+    T  time steps of the input window (`window`; the paper's N_tw)
+    F  input features (in_features: the paper's 14 selected sensors)
+    C  convolution filters (filters, 10); K their length along time (kernel_size, 10)
+    D  units of the fully connected layer (dense_size, 100)
+
+The kernels are K x 1, so every convolution runs along time only and each sensor is filtered separately with the
+same weights; the sensors meet only in the fully connected layer. The paper's defaults: four convolutions of 10
+filters of length 10, a fifth of 1 filter of length 3, tanh everywhere, dropout 0.5 on the flattened map, 100 tanh
+units. Weights start Xavier-normal and biases at zero, the usual start for tanh units (Glorot & Bengio 2010).
+
+Readout (layers.Readout, the `readout` hyperparameter): with `window` known the map is flattened, as in the paper;
+without it (`window=None`, how the estimators build models for series of any length), or with readout="mean", it
+is averaged over the valid steps, so `lengths` work. A flattening model takes exactly its window and no `lengths`.
+
+Published results, quoted from the paper (C-MAPSS test RMSE, RUL capped at 125, windows N_tw of 30 / 20 / 30 / 15
+cycles): FD001 12.61, FD002 22.36, FD003 12.64, FD004 23.31. Not measured here.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from cnnlstm.models.layers import (
+    Readout,
+    check_dropout,
+    check_io,
+    check_positive_int,
+    constructor_arguments,
+    step_mask,
+)
+
+
+class DCNN(nn.Module):
+    input_kind = "series"
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        window: int | None = None,
+        num_conv_layers: int = 4,
+        filters: int = 10,
+        kernel_size: int = 10,
+        dense_size: int = 100,
+        dropout: float = 0.5,
+        readout: str = "auto",
+    ):
+        super().__init__()
+        self.config = constructor_arguments(locals())
+        check_io(in_features, out_features, window)
+        check_positive_int("num_conv_layers", num_conv_layers, "pass e.g. num_conv_layers=4.")
+        check_positive_int("filters", filters, "pass e.g. filters=10.")
+        check_positive_int("kernel_size", kernel_size, "pass e.g. kernel_size=10.")
+        check_positive_int("dense_size", dense_size, "pass e.g. dense_size=100.")
+        check_dropout(dropout)
+        channels = [1] + [filters] * num_conv_layers + [1]
+        kernels = [kernel_size] * num_conv_layers + [3]  # the fifth convolution: 1 filter of length 3
+        # padding="same" keeps T for every kernel length (even ones are padded one step more after than before)
+        self.convs = nn.ModuleList(
+            nn.Conv2d(c_in, c_out, (k, 1), padding="same")  # (k, 1): along time, each sensor alone
+            for c_in, c_out, k in zip(channels[:-1], channels[1:], kernels)
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.dense = Readout(in_features, dense_size, length=window, readout=readout)  # (B, T, F) -> (B, D)
+        self.head = nn.Linear(dense_size, out_features)
+        for module in self.modules():
+            if isinstance(module, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_normal_(module.weight)
+                nn.init.zeros_(module.bias)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        h = x.unsqueeze(1)  # (B, T, F) -> (B, 1, T, F)
+        mask = step_mask(lengths, x.shape[1])[:, None, :, None] if lengths is not None else None  # (B, 1, T, 1)
+        for conv in self.convs:
+            if mask is not None:  # padded steps read as zeros, what "same" padding shows a sequence alone at its end
+                h = h.masked_fill(~mask, 0.0)
+            h = torch.tanh(conv(h))  # (B, C, T, F); after the last convolution (B, 1, T, F)
+        h = self.dropout(h.squeeze(1))  # (B, T, F)
+        return self.head(torch.tanh(self.dense(h, lengths)))  # (B, D) -> (B, out_features)
