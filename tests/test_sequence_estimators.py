@@ -146,6 +146,17 @@ def test_linear_refuses_variable_length_and_longer_sequences(vowels, italy):
         clf.predict(np.zeros((2, 30, 1)))
 
 
+def test_lstm_fcn_shuffles_dimensions_on_equal_lengths_and_reads_any_length_otherwise(vowels, italy):
+    (X, y), _ = italy  # 24 steps each: built for that window, the LSTM reads 1 step of 24 values
+    clf = Classifier(model="lstm_fcn", filters=8, hidden_size=8, **FAST).fit(X, y)
+    assert clf.window_ == 24 and clf.net_.backbone.encoder.lstm.input_size == 24
+    with pytest.raises(ValueError, match=r"built for sequences of exactly 24 steps"):
+        clf.predict(np.zeros((2, 30, 1)))
+    X, y = vowels  # lengths vary: no shuffle, the LSTM reads the 12 channels step by step
+    clf = Classifier(model="lstm_fcn", filters=8, hidden_size=8, **FAST).fit(X, y)
+    assert clf.window_ is None and clf.net_.backbone.encoder.lstm.input_size == 12
+
+
 def test_other_models_take_sequences_longer_than_any_seen(italy):
     (X, y), _ = italy
     clf = Classifier(model="cnn_lstm", **FAST, **SMALL["cnn_lstm"]).fit(X, y)

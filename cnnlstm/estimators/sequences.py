@@ -16,6 +16,7 @@ import torch
 from .._errors import unknown_name
 from ..data.prepare.sequences import ChannelScaler, SequenceSet, as_sequences
 from ..data.sources.io import read_table
+from ..models.registry import model_entry
 from ..tasks import SequenceGather, SequenceNet
 from ..train import fit, predict
 from .base import Estimator
@@ -108,12 +109,15 @@ class SequenceEstimator(NetworkEstimator):
         return "frames" if data.X.ndim == 5 else "series"
 
     def _window_for(self, data: SequenceSet) -> int | None:
-        """Models that span a fixed window (linear) are built for the training length; the others take any."""
-        if self.model != "linear":
+        """The window the model is built for (see `ModelEntry.window`): the training length for a model that
+        spans a fixed window (linear), or prefers one when every sequence has that length (lstm_fcn, dcnn);
+        None (any length) otherwise."""
+        need = model_entry(self.model).window
+        if need == "any" or (need == "preferred" and not data.equal_length):
             return None
         if not data.equal_length:
             raise ValueError(
-                "`model='linear'` needs sequences of one length, and these range from "
+                f"`model={self.model!r}` needs sequences of one length, and these range from "
                 f"{data.lengths.min()} to {data.lengths.max()} steps. Fix: choose a model that takes variable "
                 "length (cnn, lstm, cnn_lstm, lstm_cnn, parallel) or pad/crop the sequences yourself."
             )

@@ -41,6 +41,10 @@ class ModelEntry:
             and training settings of the model's recipe (`epochs`, `batch_size`, `lr`); the rest take the
             Forecaster's general defaults. Any other key is a model hyperparameter of the recipe (e.g.
             head="segments"), used unless the user sets that hyperparameter.
+        window: how a whole-sequence estimator (Classifier, Regressor) builds it: "any" (for any length,
+            `window=None`), "fixed" (for the training length, which every sequence must have: DLinear's weights
+            span it) or "preferred" (for the training length when every sequence has it, so the model can use
+            its fixed-window form, e.g. LSTM-FCN's dimension shuffle; for any length otherwise).
     """
 
     module: str
@@ -50,6 +54,7 @@ class ModelEntry:
     tasks: tuple[str, ...]
     contenders: dict[str, dict] = field(default_factory=dict)
     forecast_defaults: dict = field(default_factory=dict)
+    window: str = "any"
 
 
 REGISTRY: dict[str, ModelEntry] = {
@@ -80,7 +85,7 @@ REGISTRY: dict[str, ModelEntry] = {
     "linear": ModelEntry(
         "linear", "DLinear",
         "DLinear baseline: moving-average trend/seasonal split, one linear map each, summed. Needs `window`.",
-        "series", ("forecast",),
+        "series", ("forecast",), window="fixed",
     ),
     # SegRNN's design with an LSTM cell. Its recipe: channel independence and the window's last value subtracted
     # (SegRNN's), and a peak learning rate of 3e-4, chosen on ETTh1's validation part only (horizon 96, seed 0:
@@ -105,13 +110,14 @@ REGISTRY: dict[str, ModelEntry] = {
         "ALSTM-FCN with attention, MLSTM-FCN with squeeze-and-excite.",
         "series", SEQUENCE_TASKS,
         contenders={"lstm_fcn": {}, "alstm_fcn": {"attention": True}, "mlstm_fcn": {"squeeze_excite": True}},
+        window="preferred",
     ),
     # its recipe and published figures are remaining useful life (regression); it has no classification record
     "dcnn": ModelEntry(
         "dcnn", "DCNN",
         "DCNN for remaining useful life (Li et al. 2018): five tanh convolutions along time, shared across sensors, "
         "flatten, dense 100.",
-        "series", ("regress",),
+        "series", ("regress",), window="preferred",
     ),
     "lrcn": ModelEntry(
         "lrcn", "LRCN", "Frames: a 2-D CNN encodes each frame to a vector, an LSTM reads the vectors, linear head.",
