@@ -295,7 +295,7 @@ def test_seg_lstm_takes_its_own_defaults_channel_independence_and_last_value(ett
     settings = dict(window=30, horizon=10, split=(400, 100, 100), epochs=1, progress=False, device="cpu")
     seg = Forecaster("seg_lstm", hidden_size=16, segment=8, **settings).fit(frame)  # 30 and 10: not multiples of 8
     assert seg.net_.channel_independent and isinstance(seg.net_.revin, LastValue)
-    assert seg.net_.backbone.num_channels == 7  # every ETTh1 column is observed: a learned embedding for each
+    assert seg.net_.backbone.decoder.num_channels == 7  # every ETTh1 column is observed: a learned embedding for each
     assert seg.predict(frame).shape == (10, 8)  # the date and seven targets
     gru = Forecaster("seg_lstm", hidden_size=16, cell="gru", revin=True, channel_independent=False, **settings)
     gru.fit(frame)  # the user's choices win over the model's defaults
@@ -303,3 +303,19 @@ def test_seg_lstm_takes_its_own_defaults_channel_independence_and_last_value(ett
     assert Forecaster("lstm", hidden_size=8, **settings).fit(frame).net_.channel_independent is False
     with pytest.raises(ValueError, match="`revin` must be True .* 'last' .* or False. Received: revin='median'"):
         Forecaster("lstm", revin="median", **settings).fit(frame)
+
+
+def test_cnn_lstm_forecasts_with_its_recipe_and_the_users_hyperparameters_win(etth1):
+    from cnnlstm.models.layers import SegmentDecoder
+    from cnnlstm.tasks import LastValue
+
+    frame = etth1.iloc[:600]
+    settings = dict(window=30, horizon=10, split=(400, 100, 100), epochs=1, progress=False, device="cpu",
+                    filters=8, hidden_size=8)
+    recipe = Forecaster("cnn_lstm", **settings).fit(frame)
+    assert recipe.net_.channel_independent and isinstance(recipe.net_.revin, LastValue)
+    assert isinstance(recipe.net_.backbone.head, SegmentDecoder) and recipe.net_.backbone.head.num_channels == 7
+    assert recipe.net_.config["model_kwargs"]["head"] == "segments"  # saved with the network: loads as trained
+    linear = Forecaster("cnn_lstm", head="linear", **settings).fit(frame)
+    assert isinstance(linear.net_.backbone.head, torch.nn.Linear)
+    assert linear.get_params()["head"] == "linear"
