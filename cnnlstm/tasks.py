@@ -10,6 +10,8 @@ covariates, in that order), O observed features (targets and past covariates), T
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -184,6 +186,43 @@ class SequenceNet(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         return self.backbone(x, lengths)
+
+
+COMBINES = ("probabilities", "mean")
+
+
+class EnsembleNet(nn.Module):
+    """Several SequenceNets of one configuration, trained from different seeds, as one network (the InceptionTime
+    recipe): (B, T, ...), lengths -> (B, out).
+
+    combine="probabilities" (classification): the output is log(mean_i softmax(logits_i)), logits whose softmax is
+    the members' mean class probability, so every consumer of a classifier's logits reads the ensemble's.
+    combine="mean" (regression): the mean of the members' values.
+    """
+
+    def __init__(self, *, member: dict, n_members: int, combine: str):
+        super().__init__()
+        if combine not in COMBINES:
+            raise ValueError(f"`combine` must be one of {COMBINES}. Received: combine={combine!r}.")
+        self.config = dict(member=dict(member), n_members=n_members, combine=combine)
+        self.members = nn.ModuleList(SequenceNet(**member) for _ in range(n_members))
+        self.combine = combine
+
+    @property
+    def backbone(self) -> nn.Module:
+        return self.members[0].backbone
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        outputs = torch.stack([member(x, lengths) for member in self.members])  # (M, B, out)
+        if self.combine == "mean":
+            return outputs.mean(dim=0)
+        log_probabilities = torch.log_softmax(outputs.float(), dim=-1)  # (M, B, classes)
+        return torch.logsumexp(log_probabilities, dim=0) - math.log(len(self.members))  # log of the mean probability
+
+
+def sequence_network(config: dict) -> nn.Module:
+    """A SequenceNet or an EnsembleNet rebuilt from its `config` (config.json's "network")."""
+    return EnsembleNet(**config) if "member" in config else SequenceNet(**config)
 
 
 class SequenceGather:

@@ -101,6 +101,41 @@ def test_save_and_load_give_identical_predictions(tmp_path, vowels):
     assert again.classes_.tolist() == clf.classes_.tolist()
 
 
+def test_a_seed_ensemble_averages_its_members_probabilities_and_saves_as_one(tmp_path, italy):
+    (X, y), (X_test, _) = italy
+    X, y, X_test = X[:40], y[:40], X_test[:30]
+    settings = dict(model="cnn", val_size=0, **FAST, **SMALL["cnn"])  # no hold-out: it would follow the seed
+    ensemble = Classifier(n_estimators=3, seed=4, **settings).fit(X, y)
+    members = [Classifier(seed=4 + i, **settings).fit(X, y) for i in range(3)]  # the same seeds, one by one
+    mean = np.mean([m.predict_proba(X_test) for m in members], axis=0)
+    np.testing.assert_allclose(ensemble.predict_proba(X_test), mean, atol=1e-5)
+    assert sorted(ensemble.history_["member"].unique()) == [0, 1, 2]
+    assert ensemble.num_parameters() == 3 * members[0].num_parameters()
+    ensemble.save(tmp_path / "ensemble")
+    again = cnnlstm.load(tmp_path / "ensemble", device="cpu")
+    np.testing.assert_array_equal(again.predict_proba(X_test), ensemble.predict_proba(X_test))
+    assert again.get_params()["n_estimators"] == 3
+    transferred = Classifier(encoder=tmp_path / "ensemble", **settings).fit(X, y)  # its first member's encoder
+    assert transferred.num_parameters() == members[0].num_parameters()
+
+
+def test_a_regression_ensemble_predicts_its_members_mean():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 12, 2)).astype(np.float32)
+    y = X[:, -3:, 0].mean(axis=1)
+    settings = dict(model="lstm", val_size=0, **FAST, **SMALL["lstm"])
+    ensemble = Regressor(n_estimators=2, **settings).fit(X, y)
+    members = [Regressor(seed=i, **settings).fit(X, y) for i in range(2)]
+    np.testing.assert_allclose(ensemble.predict(X), np.mean([m.predict(X) for m in members], axis=0), atol=1e-5)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
+def test_a_bad_n_estimators_is_refused_with_the_fix(italy, bad):
+    (X, y), _ = italy
+    with pytest.raises(ValueError, match=rf"`n_estimators` must be a positive integer.*Received: n_estimators={bad!r}"):
+        Classifier(model="cnn", n_estimators=bad, **FAST, **SMALL["cnn"]).fit(X[:20], y[:20])
+
+
 # -----------------------------------------------------------------------------
 # bad input
 

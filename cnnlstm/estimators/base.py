@@ -141,10 +141,11 @@ class Estimator:
         return TrainConfig(**{**settings, **overrides})
 
     @contextlib.contextmanager
-    def _seeded(self, device: torch.device):
-        """The seed reaches initialisation and dropout inside, and the caller's random state is left alone."""
+    def _seeded(self, device: torch.device, offset: int = 0):
+        """The seed (plus `offset`: an ensemble's member number) reaches initialisation and dropout inside, and the
+        caller's random state is left alone."""
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(self.seed)
+            torch.manual_seed(self.seed + offset)
             yield
 
     def _check_model(self, input_kind: str) -> None:
@@ -175,14 +176,16 @@ class Estimator:
                 f"`encoder` must be a folder written by an estimator's save() (config.json and model.pt). "
                 f"Received: encoder={str(folder)!r}. Fix: fit and save a model there first."
             )
-        network = read_config(folder)["network"]
+        network, prefix = read_config(folder)["network"], "backbone."
+        if "member" in network:  # a seed ensemble: its first member's encoder
+            network, prefix = network["member"], "members.0.backbone."
         if network["model"] != self.model:
             raise ValueError(
                 f"The encoder in {str(folder)!r} is a {network['model']!r} model; this estimator builds "
                 f"model={self.model!r}. Fix: pass model={network['model']!r} (and the same hyperparameters)."
             )
-        saved = {k[len("backbone."):]: v for k, v in checkpoint.load_weights(folder / "model.pt").items()
-                 if k.startswith("backbone.") and not k.startswith("backbone.head.")}
+        saved = {k[len(prefix):]: v for k, v in checkpoint.load_weights(folder / "model.pt").items()
+                 if k.startswith(prefix) and not k.startswith(prefix + "head.")}
         target = net.encoder_state()
         mismatched = [k for k in target if k not in saved or saved[k].shape != target[k].shape]
         if mismatched:
@@ -240,7 +243,7 @@ class Estimator:
         params = {**config["params"], "device": device}
         estimator = cls(**cls._params_from_json(params))
         estimator.device_ = resolve_device(device)
-        estimator.net_ = cls._network_class(**cls._network_from_json(config["network"]))
+        estimator.net_ = cls._rebuild_network(cls._network_from_json(config["network"]))
         estimator.net_.load_state_dict(checkpoint.load_weights(path / "model.pt"))
         estimator.net_.to(estimator.device_).eval()
         estimator.history_ = pd.read_csv(path / "history.csv")
@@ -254,6 +257,10 @@ class Estimator:
     @classmethod
     def _network_from_json(cls, network: dict) -> dict:
         return network
+
+    @classmethod
+    def _rebuild_network(cls, network: dict) -> torch.nn.Module:
+        return cls._network_class(**network)
 
 
 def read_config(folder: Path) -> dict:

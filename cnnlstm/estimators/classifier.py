@@ -38,17 +38,20 @@ class Classifier(SequenceEstimator):
         epochs, batch_size, lr, weight_decay, patience, grad_clip, device, amp, seed, progress, cuda_graph:
             training (`cnnlstm.train.TrainConfig`). batch_size=None picks n_train // 10 within [16, 128], so the
             small UCR training sets still get about ten steps an epoch.
+        n_estimators: how many networks to train, from seeds seed, seed + 1, ...; more than one makes an ensemble
+            (the InceptionTime recipe) that predicts their mean class probabilities, and saves and loads as one.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
     """
 
     _estimator_type = "classifier"
+    _combine = "probabilities"  # an ensemble (n_estimators > 1) averages its members' class probabilities
 
     def __init__(self, model: str = "parallel", *, val_size: float = 0.2, class_weight=None, scale: bool = True,
                  encoder: str | os.PathLike | None = None, freeze_encoder: bool = False, epochs: int = 100,
                  batch_size: int | None = None, lr: float = 1e-3, weight_decay: float = 1e-4, patience: int | None = None,
                  grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True, seed: int = 0,
-                 progress: bool | None = None, cuda_graph: bool = False, model_kwargs: dict | None = None,
-                 **hyperparameters):
+                 n_estimators: int = 1, progress: bool | None = None, cuda_graph: bool = False,
+                 model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())
 
     def _read(self, X, y, target, group):

@@ -37,7 +37,8 @@ class Regressor(SequenceEstimator):
     the training part's mean and deviation; validation is a random `val_size` of the sequences.
 
     Args:
-        model, val_size, scale, encoder, freeze_encoder, epochs, ...: as for Classifier.
+        model, val_size, scale, encoder, freeze_encoder, epochs, ...: as for Classifier; an ensemble
+            (n_estimators > 1) predicts its members' mean.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
     """
 
@@ -47,7 +48,7 @@ class Regressor(SequenceEstimator):
                  encoder: str | os.PathLike | None = None, freeze_encoder: bool = False, epochs: int = 30,
                  batch_size: int | None = 256, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = 10, grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
-                 seed: int = 0, progress: bool | None = None, cuda_graph: bool = False,
+                 seed: int = 0, n_estimators: int = 1, progress: bool | None = None, cuda_graph: bool = False,
                  model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())
 

@@ -17,7 +17,7 @@ from .._errors import unknown_name
 from ..data.prepare.sequences import ChannelScaler, SequenceSet, as_sequences
 from ..data.sources.io import read_table
 from ..models.registry import model_entry
-from ..tasks import SequenceGather, SequenceNet
+from ..tasks import EnsembleNet, SequenceGather, SequenceNet, sequence_network
 from ..train import fit, predict
 from .base import Estimator
 
@@ -61,6 +61,7 @@ class NetworkEstimator(Estimator):
     """An estimator whose network is a `SequenceNet`: a registry model and a linear head to `out_features`."""
 
     _network_class = SequenceNet
+    _combine = "mean"  # how an ensemble's members are combined (EnsembleNet); the Classifier averages probabilities
 
     def _build(self, in_features: int, out_features: int, window: int | None, input_kind: str) -> SequenceNet:
         self._check_model(input_kind)
@@ -70,15 +71,32 @@ class NetworkEstimator(Estimator):
         return net
 
     def _train(self, shape: tuple, gather, train_rows: np.ndarray, val_rows: np.ndarray, loss_fn, device) -> None:
-        """Build the network for `shape` (in_features, out_features, window, input_kind) and train it into net_."""
-        config = self._train_config(len(train_rows))
+        """Build the network for `shape` (in_features, out_features, window, input_kind) and train it into net_;
+        with n_estimators > 1, that many networks from seeds seed, seed + 1, ..., combined by an EnsembleNet."""
+        members = self.n_estimators
+        if not isinstance(members, (int, np.integer)) or isinstance(members, bool) or members < 1:
+            raise ValueError(f"`n_estimators` must be a positive integer: how many networks, each from its own seed, "
+                             f"to train and average. Received: n_estimators={members!r}. Fix: e.g. n_estimators=5.")
         to_rows = lambda rows: torch.as_tensor(rows, dtype=torch.int64, device=device)  # noqa: E731
-        with self._seeded(device):
-            self.net_ = net = self._build(*shape).to(device)
-            history = fit(net, gather=gather, train_windows=to_rows(train_rows),
-                          val_windows=to_rows(val_rows) if len(val_rows) else None, loss_fn=loss_fn, config=config)
-        self.history_ = pd.DataFrame(history)
+        nets, histories = [], []
+        for member in range(members):
+            config = self._train_config(len(train_rows), seed=self.seed + member)  # its own batch order too
+            with self._seeded(device, offset=member):
+                net = self._build(*shape).to(device)
+                history = fit(net, gather=gather, train_windows=to_rows(train_rows),
+                              val_windows=to_rows(val_rows) if len(val_rows) else None, loss_fn=loss_fn, config=config)
+            nets.append(net)
+            histories.append(pd.DataFrame(history).assign(member=member) if members > 1 else pd.DataFrame(history))
+        self.net_ = nets[0] if members == 1 else self._ensemble(nets, device)
+        self.history_ = pd.concat(histories, ignore_index=True)
         self.device_ = device
+
+    def _ensemble(self, nets: list[SequenceNet], device) -> EnsembleNet:
+        with self._seeded(device):  # its fresh members are overwritten below; the caller's random state is kept
+            ensemble = EnsembleNet(member=nets[0].config, n_members=len(nets), combine=self._combine)
+        for target, net in zip(ensemble.members, nets):
+            target.load_state_dict(net.state_dict())
+        return ensemble.to(device)
 
     def _check_network(self, shape: tuple) -> dict:
         """Build the network for `shape` as `fit` would (a dry run): its size, nothing trained."""
@@ -88,7 +106,14 @@ class NetworkEstimator(Estimator):
 
     @classmethod
     def _network_from_json(cls, network: dict) -> dict:
-        return {**network, "freeze_encoder": False}  # the weights are all in model.pt: no encoder to load
+        # the weights are all in model.pt: no encoder to load
+        if "member" in network:
+            return {**network, "member": {**network["member"], "freeze_encoder": False}}
+        return {**network, "freeze_encoder": False}
+
+    @classmethod
+    def _rebuild_network(cls, network: dict) -> torch.nn.Module:
+        return sequence_network(network)
 
 
 class SequenceEstimator(NetworkEstimator):

@@ -60,7 +60,8 @@ class UnitRegressor(NetworkEstimator):
         protocol: "auto", "rul" or "plain". rul_cap: the training target's cap under the RUL protocol.
         n_conditions: operating conditions, "auto" or an int.
         val_size: the fraction of training units held out to pick the epoch.
-        scale, encoder, freeze_encoder, epochs, ...: as for Classifier.
+        scale, encoder, freeze_encoder, epochs, ...: as for Classifier; an ensemble (n_estimators > 1)
+            predicts its members' mean.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
     """
 
@@ -71,7 +72,7 @@ class UnitRegressor(NetworkEstimator):
                  scale: bool = True, encoder: str | os.PathLike | None = None, freeze_encoder: bool = False,
                  epochs: int = 30, batch_size: int | None = 256, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = 10, grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
-                 seed: int = 0, progress: bool | None = None, cuda_graph: bool = False,
+                 seed: int = 0, n_estimators: int = 1, progress: bool | None = None, cuda_graph: bool = False,
                  model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())
 
