@@ -69,6 +69,9 @@ def _as_windows(windows) -> DeviceWindows | None:
     return DeviceWindows.from_rows(windows)
 
 
+SCHEDULES = ("cosine", "plateau")
+
+
 @dataclass
 class TrainConfig:
     """How to train. Every field has a default that suits small and medium data on a CPU or a GPU."""
@@ -78,6 +81,11 @@ class TrainConfig:
     lr: float = 1e-3  # peak learning rate of AdamW
     weight_decay: float = 1e-4
     warmup: float = 0.05  # fraction of steps spent warming the learning rate up, then a cosine decay
+    # "cosine": warm-up then cosine decay over the planned steps. "plateau": the FCN / LSTM-FCN protocol: the
+    # rate halves after `plateau_patience` epochs without a better monitored loss (validation loss, or training
+    # loss without validation windows), down to lr / 100, and the weights of the best monitored epoch are kept
+    schedule: str = "cosine"
+    plateau_patience: int = 10
     grad_clip: float | None = 1.0  # max gradient norm; None turns clipping off
     patience: int | None = 5  # epochs without a better validation loss before stopping; None never stops early
     device: str = "auto"  # "auto" picks cuda, then mps, then cpu
@@ -99,6 +107,13 @@ class TrainConfig:
                 raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
         if not self.lr > 0:
             raise ValueError(f"`lr` must be positive. Received: lr={self.lr!r}.")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"`schedule` must be one of {SCHEDULES}. Received: schedule={self.schedule!r}. "
+                             "Fix: schedule='cosine' (warm-up then cosine decay) or 'plateau' (halve on a plateau).")
+        if not isinstance(self.plateau_patience, int) or isinstance(self.plateau_patience, bool) \
+                or self.plateau_patience < 1:
+            raise ValueError(f"`plateau_patience` must be a positive integer. Received: "
+                             f"plateau_patience={self.plateau_patience!r}.")
         if self.patience is not None and self.patience < 1:
             raise ValueError(f"`patience` must be a positive integer or None. Received: patience={self.patience!r}.")
 
@@ -228,7 +243,9 @@ def fit(
     lr = torch.tensor(config.lr, device=device) if graphed else config.lr
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=config.weight_decay, capturable=graphed)
     warmup = max(1, int(config.warmup * total_steps))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _schedule(s, total_steps, warmup))
+    scheduler = (torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _schedule(s, total_steps, warmup))
+                 if config.schedule == "cosine" else None)
+    plateau = _Plateau(optimizer, config) if scheduler is None else None
     generator = torch.Generator(device=device).manual_seed(config.seed)
 
     def step(rows: torch.Tensor) -> torch.Tensor:
@@ -256,7 +273,8 @@ def fit(
             running = torch.zeros((), device=device)
             for numbers in _epoch_batches(num_train, batch_size, steps_per_epoch, generator, device):
                 running += step(train_windows.rows(numbers))
-                scheduler.step()
+                if scheduler is not None:
+                    scheduler.step()
             record = {"epoch": epoch, "train_loss": (running / steps_per_epoch).item()}
             if val_windows is not None and len(val_windows):
                 record["val_loss"] = evaluate_loss(model, gather, val_windows, loss_fn, config).item()
@@ -280,10 +298,39 @@ def fit(
                     bad_epochs += 1
                     if config.patience is not None and bad_epochs >= config.patience:
                         break
+            elif plateau is not None and record["train_loss"] < best_loss:  # the FCN protocol: best training loss
+                best_loss, best_state = record["train_loss"], copy.deepcopy(model.state_dict())
+            if plateau is not None:
+                plateau.step(record.get("val_loss", record["train_loss"]))
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
     return history
+
+
+class _Plateau:
+    """Halves the learning rate after `plateau_patience` epochs without a better monitored loss, down to lr / 100
+    (Keras' ReduceLROnPlateau as the FCN and LSTM-FCN papers use it). Sets a tensor rate in place, so a captured
+    CUDA graph sees the change."""
+
+    def __init__(self, optimizer, config: TrainConfig):
+        self.optimizer, self.patience = optimizer, config.plateau_patience
+        self.floor, self.best, self.bad = config.lr / 100, math.inf, 0
+
+    def step(self, loss: float) -> None:
+        if loss < self.best:
+            self.best, self.bad = loss, 0
+            return
+        self.bad += 1
+        if self.bad < self.patience:
+            return
+        self.bad = 0
+        for group in self.optimizer.param_groups:
+            new = max(self.floor, float(group["lr"]) * 0.5)
+            if torch.is_tensor(group["lr"]):
+                group["lr"].fill_(new)
+            else:
+                group["lr"] = new
 
 
 def _epoch_batches(num_windows: int, batch_size: int, steps: int, generator, device):

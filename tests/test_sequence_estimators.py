@@ -129,6 +129,15 @@ def test_a_regression_ensemble_predicts_its_members_mean():
     np.testing.assert_allclose(ensemble.predict(X), np.mean([m.predict(X) for m in members], axis=0), atol=1e-5)
 
 
+def test_the_fcn_protocol_trains_on_every_training_sequence_and_selects_on_training_loss(italy):
+    (X, y), (X_test, y_test) = italy
+    clf = Classifier(model="cnn", val_size=0, schedule="plateau", **{**FAST, "epochs": 8}, **SMALL["cnn"])
+    clf.fit(X, y)
+    assert len(clf.validation_indices_) == 0 and "val_loss" not in clf.history_  # nothing held out
+    assert clf.history_["lr"].iloc[0] == clf.lr  # no warm-up: the rate only halves on a plateau
+    assert 0.5 < clf.score(X_test, y_test) <= 1.0
+
+
 @pytest.mark.parametrize("bad", [0, -1, 2.5, True])
 def test_a_bad_n_estimators_is_refused_with_the_fix(italy, bad):
     (X, y), _ = italy

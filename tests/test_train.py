@@ -64,11 +64,36 @@ def test_history_and_patience():
     assert len(history) == 40 or len(history) - 1 - best == 2
 
 
+def test_plateau_schedule_halves_on_a_training_loss_plateau_and_keeps_the_best_training_epoch():
+    from cnnlstm.train import evaluate_loss
+
+    net, gather, train_starts, _ = _setup()
+    loss_fn = torch.nn.functional.mse_loss
+    end_of_epoch = []  # the loss of the weights as each epoch ends (the progress callback sees them)
+
+    def progress(record):
+        end_of_epoch.append(evaluate_loss(net, gather, train_starts, loss_fn, config).item())
+
+    config = TrainConfig(epochs=30, batch_size=16, lr=0.5, schedule="plateau", plateau_patience=2, progress=progress)
+    history = fit(net, gather=gather, train_windows=train_starts, val_windows=None, loss_fn=loss_fn, config=config)
+    rates = [h["lr"] for h in history]  # lr 0.5 is too high: the loss plateaus, so the rate halves
+    assert rates[0] == 0.5 and min(rates) < 0.5
+    assert all(b in (a, max(a / 2, 0.005)) for a, b in zip(rates, rates[1:])) and min(rates) >= 0.005
+    best = min(range(len(history)), key=lambda i: history[i]["train_loss"])
+    kept = evaluate_loss(net, gather, train_starts, loss_fn, config).item()
+    assert kept == pytest.approx(end_of_epoch[best], rel=1e-6)  # the weights of the best training epoch
+    assert best != len(history) - 1 or end_of_epoch[-1] == pytest.approx(kept)
+
+
 def test_config_and_device_errors():
     with pytest.raises(ValueError, match="`epochs` must be a positive integer"):
         TrainConfig(epochs=0)
     with pytest.raises(ValueError, match="`lr` must be positive"):
         TrainConfig(lr=0)
+    with pytest.raises(ValueError, match=r"`schedule` must be one of \('cosine', 'plateau'\). Received: schedule='step'"):
+        TrainConfig(schedule="step")
+    with pytest.raises(ValueError, match="`plateau_patience` must be a positive integer"):
+        TrainConfig(plateau_patience=0)
     with pytest.raises(ValueError, match="`device` must be"):
         resolve_device("gpu0")
     assert resolve_device("cpu").type == "cpu"

@@ -33,8 +33,8 @@ from ..train import TrainConfig, resolve_device
 
 FORMAT_VERSION = 2  # 2: one schema for every estimator ("state"); 1 is still read
 READABLE_VERSIONS = (1, 2)
-TRAIN_PARAMS = ("epochs", "batch_size", "lr", "weight_decay", "patience", "grad_clip", "device", "amp", "seed",
-                "progress", "cuda_graph")
+TRAIN_PARAMS = ("epochs", "batch_size", "lr", "weight_decay", "patience", "schedule", "grad_clip", "device", "amp",
+                "seed", "progress", "cuda_graph")
 
 
 def _library_version() -> str:

@@ -35,9 +35,12 @@ class Classifier(SequenceEstimator):
         scale: standard-scale every channel with statistics of the training part (padding excluded).
         encoder, freeze_encoder: transfer learning: a saved estimator folder whose backbone (all but its head)
             initialises this model; freeze_encoder=True trains the head only.
-        epochs, batch_size, lr, weight_decay, patience, grad_clip, device, amp, seed, progress, cuda_graph:
+        epochs, batch_size, lr, weight_decay, patience, schedule, grad_clip, device, amp, seed, progress,
+        cuda_graph:
             training (`cnnlstm.train.TrainConfig`). batch_size=None picks n_train // 10 within [16, 128], so the
-            small UCR training sets still get about ten steps an epoch.
+            small UCR training sets still get about ten steps an epoch. schedule="plateau" with val_size=0 is the
+            FCN / LSTM-FCN protocol: train on every training sequence, halve the rate on a training-loss plateau
+            and keep the epoch of the lowest training loss; the test data choose nothing.
         n_estimators: how many networks to train, from seeds seed, seed + 1, ...; more than one makes an ensemble
             (the InceptionTime recipe) that predicts their mean class probabilities, and saves and loads as one.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
@@ -48,8 +51,9 @@ class Classifier(SequenceEstimator):
 
     def __init__(self, model: str = "parallel", *, val_size: float = 0.2, class_weight=None, scale: bool = True,
                  encoder: str | os.PathLike | None = None, freeze_encoder: bool = False, epochs: int = 100,
-                 batch_size: int | None = None, lr: float = 1e-3, weight_decay: float = 1e-4, patience: int | None = None,
-                 grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True, seed: int = 0,
+                 batch_size: int | None = None, lr: float = 1e-3, weight_decay: float = 1e-4,
+                 patience: int | None = None, schedule: str = "cosine", grad_clip: float | None = 1.0,
+                 device: str = "auto", amp: bool = True, seed: int = 0,
                  n_estimators: int = 1, progress: bool | None = None, cuda_graph: bool = False,
                  model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())

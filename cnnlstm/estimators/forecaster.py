@@ -76,8 +76,8 @@ class Forecaster(Estimator):
             the model's default (True for seg_lstm, False for the others).
         loss: "mse", "mae" or "huber". season_length: period for the seasonal naive baseline and MASE
             (None: from the frequency: 24 for hourly, 12 for monthly, ...).
-        epochs, batch_size, lr, weight_decay, patience, grad_clip, device, amp, seed, progress, cuda_graph,
-        max_steps_per_epoch:
+        epochs, batch_size, lr, weight_decay, patience, schedule, grad_clip, device, amp, seed, progress,
+        cuda_graph, max_steps_per_epoch:
             training (see `cnnlstm.train.TrainConfig`); cuda_graph=True replays the whole step as one CUDA graph.
             epochs, batch_size and lr left at None take the model's recipe where it has one (`cnnlstm models`),
             else 20 epochs, batches of 64 windows and a peak learning rate of 1e-3.
@@ -92,9 +92,11 @@ class Forecaster(Estimator):
                  future_covariates: list[str] | None = None, calendar: str | list[str] | None = "auto",
                  time_col: str | None = None, id_col: str | None = None, missing: str = "error",
                  freq: str | None = None, split=(0.7, 0.1, 0.2), scaler: str = "standard",
-                 revin: bool | str | None = None, channel_independent: bool | None = None, loss: str = "mse", season_length: int | None = None,
+                 revin: bool | str | None = None, channel_independent: bool | None = None, loss: str = "mse",
+                 season_length: int | None = None,
                  epochs: int | None = None, batch_size: int | None = None, lr: float | None = None,
-                 weight_decay: float = 1e-4, patience: int | None = 5, grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
+                 weight_decay: float = 1e-4, patience: int | None = 5, schedule: str = "cosine",
+                 grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
                  seed: int = 0, progress: bool | None = None, cuda_graph: bool = False,
                  max_steps_per_epoch: int | None = None, model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())

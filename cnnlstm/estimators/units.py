@@ -71,7 +71,8 @@ class UnitRegressor(NetworkEstimator):
                  protocol: str = "auto", rul_cap: float = 125, n_conditions="auto", val_size: float = 0.2,
                  scale: bool = True, encoder: str | os.PathLike | None = None, freeze_encoder: bool = False,
                  epochs: int = 30, batch_size: int | None = 256, lr: float = 1e-3, weight_decay: float = 1e-4,
-                 patience: int | None = 10, grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
+                 patience: int | None = 10, schedule: str = "cosine", grad_clip: float | None = 1.0,
+                 device: str = "auto", amp: bool = True,
                  seed: int = 0, n_estimators: int = 1, progress: bool | None = None, cuda_graph: bool = False,
                  model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())
