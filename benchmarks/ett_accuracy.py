@@ -53,6 +53,7 @@ def main(argv=None) -> int:
     parser.add_argument("--models", default=",".join(list_models("series")), help="registry names, comma-separated")
     parser.add_argument("--horizons", default="96,192,336,720")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds run: first-seed .. first-seed + seeds - 1")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--window", type=int, default=96)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -89,6 +90,7 @@ def main(argv=None) -> int:
         name += "" if args.models == ",".join(list_models("series")) else "_" + args.models.replace(",", "-")
         name += "_tuned" if args.assignments else ""
         name += "" if args.horizons == "96,192,336,720" else "_h" + args.horizons.replace(",", "-")
+        name += "" if args.first_seed == 0 else f"_seeds{args.first_seed}-{args.first_seed + seeds - 1}"
         return _common.write_json(name, {
             "protocol": {"split": split, "window": window, "scaler": "standard", "targets": "all 7 channels",
                          "calendar": "auto" if args.calendar else None, "channel_independent": args.channel_independent,
@@ -107,7 +109,7 @@ def main(argv=None) -> int:
         for model in models:
             accepted = {k: v for k, v in extra.items() if k in model_hyperparameters(model) or k in ("lr", "weight_decay")}
             scores = []
-            for seed in range(seeds):
+            for seed in range(args.first_seed, args.first_seed + seeds):
                 protocol = dict(model=model, window=window, horizon=horizon, split=split, scaler="standard",
                                 calendar="auto" if args.calendar else None, seed=seed, progress=False)
                 if args.defaults:

@@ -97,11 +97,12 @@ class TrainConfig:
     eval_batch_size: int = 1024
     cuda_graph: bool = False  # capture the whole training step in a CUDA graph (CUDA only; static shapes)
     max_steps_per_epoch: int | None = None  # cap for very large data: each epoch then sees a random subset
+    stop_after: int | None = None  # end after this many epochs of the `epochs`-long schedule (a refit to a chosen epoch)
 
     def __post_init__(self):
-        for name in ("epochs", "batch_size", "eval_batch_size", "max_steps_per_epoch"):
+        for name in ("epochs", "batch_size", "eval_batch_size", "max_steps_per_epoch", "stop_after"):
             value = getattr(self, name)
-            if name == "max_steps_per_epoch" and value is None:
+            if name in ("max_steps_per_epoch", "stop_after") and value is None:
                 continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
@@ -267,7 +268,7 @@ def fit(
     best_loss, best_state, bad_epochs = math.inf, None, 0
     progress = _Progress(config.epochs, enabled=show_progress(config.progress))
     with progress:
-        for epoch in range(1, config.epochs + 1):
+        for epoch in range(1, min(config.epochs, config.stop_after or config.epochs) + 1):
             began = time.perf_counter()
             model.train()
             running = torch.zeros((), device=device)

@@ -138,6 +138,34 @@ def test_the_fcn_protocol_trains_on_every_training_sequence_and_selects_on_train
     assert 0.5 < clf.score(X_test, y_test) <= 1.0
 
 
+def test_folds_choose_the_epochs_by_cross_validation_then_refit_on_everything(italy, fd001):
+    (X, y), _ = italy
+    X, y = X[:60], y[:60]
+    clf = Classifier(model="cnn", folds=3, **{**FAST, "epochs": 5}, **SMALL["cnn"]).fit(X, y)
+    assert len(clf.cv_val_loss_) == 5 and clf.best_epochs_ == int(np.argmin(clf.cv_val_loss_)) + 1
+    assert len(clf.history_) == clf.best_epochs_ and "val_loss" not in clf.history_  # the refit: all 60 sequences
+    assert len(clf.validation_indices_) == 0
+    reg = Regressor(model="lstm", folds=2, **{**FAST, "epochs": 3}, **SMALL["lstm"])
+    reg.fit(np.asarray(X, dtype=np.float32), np.arange(60, dtype=np.float32))
+    assert 1 <= reg.best_epochs_ <= 3 and len(reg.history_) == reg.best_epochs_
+    train, _ = fd001
+    units = UnitRegressor(model="cnn", folds=3, **{**FAST, "epochs": 2}, **SMALL["cnn"])
+    units.fit(train, group="unit", target="rul")
+    assert len(units.validation_units_) == 0 and len(units.history_) == units.best_epochs_
+    with pytest.raises(ValueError, match=r"`folds` must be None .* or an integer from 2 to the 60 training"):
+        Classifier(model="cnn", folds=1, **FAST, **SMALL["cnn"]).fit(X, y)
+
+
+def test_fold_ids_are_balanced_and_stratified():
+    from cnnlstm.data.prepare.sequences import fold_ids
+
+    labels = np.array([0] * 10 + [1] * 5)
+    ids = fold_ids(15, 5, seed=0, labels=labels)
+    assert np.bincount(ids).tolist() == [3, 3, 3, 3, 3]
+    assert all(np.bincount(ids[labels == 1], minlength=5).tolist() == [1] * 5 for _ in [0])
+    assert np.bincount(fold_ids(7, 3, seed=1), minlength=3).tolist() in ([3, 2, 2], [2, 3, 2], [2, 2, 3])
+
+
 @pytest.mark.parametrize("bad", [0, -1, 2.5, True])
 def test_a_bad_n_estimators_is_refused_with_the_fix(italy, bad):
     (X, y), _ = italy

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..data.prepare.sequences import check_labels, stratified_split
+from ..data.prepare.sequences import check_labels, fold_ids, stratified_split
 from ..metrics import classification_metrics
 from ..train import resolve_device
 from .sequences import SequenceEstimator, check_fraction, labels_from, read_if_path
@@ -41,6 +41,9 @@ class Classifier(SequenceEstimator):
             small UCR training sets still get about ten steps an epoch. schedule="plateau" with val_size=0 is the
             FCN / LSTM-FCN protocol: train on every training sequence, halve the rate on a training-loss plateau
             and keep the epoch of the lowest training loss; the test data choose nothing.
+        folds: None selects on the hold-out (val_size); an integer k chooses the number of epochs by stratified
+            k-fold cross-validation inside the training set (the mean validation curve's minimum, in
+            `best_epochs_`), then trains on every training sequence for that many epochs. k + 1 trainings.
         n_estimators: how many networks to train, from seeds seed, seed + 1, ...; more than one makes an ensemble
             (the InceptionTime recipe) that predicts their mean class probabilities, and saves and loads as one.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
@@ -53,7 +56,7 @@ class Classifier(SequenceEstimator):
                  encoder: str | os.PathLike | None = None, freeze_encoder: bool = False, epochs: int = 100,
                  batch_size: int | None = None, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = None, schedule: str = "cosine", grad_clip: float | None = 1.0,
-                 device: str = "auto", amp: bool = True, seed: int = 0,
+                 device: str = "auto", amp: bool = True, seed: int = 0, folds: int | None = None,
                  n_estimators: int = 1, progress: bool | None = None, cuda_graph: bool = False,
                  model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())
@@ -70,6 +73,8 @@ class Classifier(SequenceEstimator):
                 "Fix: check that the labels were read from the right column."
             )
         codes = np.searchsorted(classes, labels)
+        if self.folds is not None:  # the epochs are chosen by cross-validation inside all of the training set
+            return data, classes, codes, np.arange(len(codes)), np.zeros(0, dtype=np.int64)
         train, val = stratified_split(codes, check_fraction("val_size", self.val_size), self.seed)
         return data, classes, codes, train, val
 
@@ -91,7 +96,8 @@ class Classifier(SequenceEstimator):
         gather = self._gather(data, torch.as_tensor(codes, device=device), device)
         loss_fn = lambda logits, target: F.cross_entropy(logits, target, weight=weights)  # noqa: E731
         shape = (int(data.feature_shape[0]), len(self.classes_), self.window_, self._input_kind(data))
-        self._train(shape, gather, train, val, loss_fn, device)
+        folds = None if self.folds is None else fold_ids(len(train), self.folds, self.seed, codes[train])
+        self._train_selected(shape, gather, train, val, folds, loss_fn, device)
         return self
 
     def check(self, X, y=None, *, target: str | None = None, group: str | None = None) -> dict:

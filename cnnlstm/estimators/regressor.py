@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from ..data.prepare.sequences import fold_ids
 from ..metrics import regression_metrics
 from ..train import resolve_device
 from .sequences import SequenceEstimator, check_fraction, labels_from, read_if_path
@@ -48,8 +49,8 @@ class Regressor(SequenceEstimator):
                  encoder: str | os.PathLike | None = None, freeze_encoder: bool = False, epochs: int = 30,
                  batch_size: int | None = 256, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = 10, schedule: str = "cosine", grad_clip: float | None = 1.0,
-                 device: str = "auto", amp: bool = True,
-                 seed: int = 0, n_estimators: int = 1, progress: bool | None = None, cuda_graph: bool = False,
+                 device: str = "auto", amp: bool = True, seed: int = 0, folds: int | None = None,
+                 n_estimators: int = 1, progress: bool | None = None, cuda_graph: bool = False,
                  model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())
 
@@ -74,7 +75,8 @@ class Regressor(SequenceEstimator):
         gather = self._gather(data, torch.as_tensor(targets, device=device), device)
         shape = (int(data.feature_shape[0]), self._out_features(data, values), self.window_, self._input_kind(data))
         loss_fn = lambda p, t: F.mse_loss(p.reshape(len(p), -1), t)  # noqa: E731  (frames are flattened)
-        self._train(shape, gather, train, val, loss_fn, device)
+        folds = None if self.folds is None else fold_ids(len(train), self.folds, self.seed)
+        self._train_selected(shape, gather, train, val, folds, loss_fn, device)
         return self
 
     def check(self, X, y=None, *, group: str | None = None, target: str | None = None) -> dict:
@@ -96,6 +98,8 @@ class Regressor(SequenceEstimator):
         X, y, columns = labels_from(X, y, target, group)
         data = self._sequences(X, group=group, columns=columns)
         values = self._check_targets(y, len(data))
+        if self.folds is not None:  # the epochs are chosen by cross-validation inside all of the training set
+            return data, values, np.arange(len(data)), np.zeros(0, dtype=np.int64)
         rng = np.random.default_rng(self.seed)
         order = rng.permutation(len(data))
         num_val = min(len(data) - 1, int(round(check_fraction("val_size", self.val_size) * len(data))))

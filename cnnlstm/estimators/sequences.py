@@ -70,17 +70,19 @@ class NetworkEstimator(Estimator):
         self._transfer_encoder(net)
         return net
 
-    def _train(self, shape: tuple, gather, train_rows: np.ndarray, val_rows: np.ndarray, loss_fn, device) -> None:
+    def _train(self, shape: tuple, gather, train_rows: np.ndarray, val_rows: np.ndarray, loss_fn, device,
+               members: int | None = None, **overrides) -> None:
         """Build the network for `shape` (in_features, out_features, window, input_kind) and train it into net_;
-        with n_estimators > 1, that many networks from seeds seed, seed + 1, ..., combined by an EnsembleNet."""
-        members = self.n_estimators
+        with n_estimators > 1, that many networks from seeds seed, seed + 1, ..., combined by an EnsembleNet.
+        `members` (n_estimators when None) and `overrides` (TrainConfig fields) are for this call only."""
+        members = self.n_estimators if members is None else members
         if not isinstance(members, (int, np.integer)) or isinstance(members, bool) or members < 1:
             raise ValueError(f"`n_estimators` must be a positive integer: how many networks, each from its own seed, "
                              f"to train and average. Received: n_estimators={members!r}. Fix: e.g. n_estimators=5.")
         to_rows = lambda rows: torch.as_tensor(rows, dtype=torch.int64, device=device)  # noqa: E731
         nets, histories = [], []
         for member in range(members):
-            config = self._train_config(len(train_rows), seed=self.seed + member)  # its own batch order too
+            config = self._train_config(len(train_rows), **{"seed": self.seed + member, **overrides})
             with self._seeded(device, offset=member):
                 net = self._build(*shape).to(device)
                 history = fit(net, gather=gather, train_windows=to_rows(train_rows),
@@ -90,6 +92,27 @@ class NetworkEstimator(Estimator):
         self.net_ = nets[0] if members == 1 else self._ensemble(nets, device)
         self.history_ = pd.concat(histories, ignore_index=True)
         self.device_ = device
+
+    def _train_selected(self, shape: tuple, gather, rows: np.ndarray, val_rows: np.ndarray, fold_of_row, loss_fn,
+                        device) -> None:
+        """Train as `folds` says: None keeps the hold-out (select on `val_rows`); k picks the number of epochs by
+        k-fold cross-validation inside `rows` (`fold_of_row`: each row's fold), then refits on all of them for
+        that many epochs of the same schedule. The test data choose nothing either way."""
+        if self.folds is None:
+            self._train(shape, gather, rows, val_rows, loss_fn, device)
+            return
+        folds = self.folds
+        if not isinstance(folds, (int, np.integer)) or isinstance(folds, bool) or not 2 <= folds <= len(rows):
+            raise ValueError(f"`folds` must be None (select on a hold-out of val_size) or an integer from 2 to the "
+                             f"{len(rows)} training examples. Received: folds={folds!r}. Fix: e.g. folds=5.")
+        curves = []
+        for fold in range(self.folds):  # every fold runs the whole schedule: its validation curve is complete
+            held = fold_of_row == fold
+            self._train(shape, gather, rows[~held], rows[held], loss_fn, device, members=1, patience=None)
+            curves.append(self.history_["val_loss"].to_numpy())
+        self.cv_val_loss_ = np.mean([curve[: min(map(len, curves))] for curve in curves], axis=0)
+        self.best_epochs_ = int(np.argmin(self.cv_val_loss_)) + 1
+        self._train(shape, gather, rows, rows[:0], loss_fn, device, stop_after=self.best_epochs_)
 
     def _ensemble(self, nets: list[SequenceNet], device) -> EnsembleNet:
         with self._seeded(device):  # its fresh members are overwritten below; the caller's random state is kept

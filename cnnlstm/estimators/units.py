@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from .._errors import unknown_name
 from ..data.prepare.conditions import piecewise_linear_rul
 from ..data.prepare.grouped import GroupedSeries
+from ..data.prepare.sequences import fold_ids
 from ..data.prepare.units import UnitFeatures
 from ..metrics import phm08_score, regression_metrics
 from ..models.layers import check_positive_int
@@ -60,6 +61,8 @@ class UnitRegressor(NetworkEstimator):
         protocol: "auto", "rul" or "plain". rul_cap: the training target's cap under the RUL protocol.
         n_conditions: operating conditions, "auto" or an int.
         val_size: the fraction of training units held out to pick the epoch.
+        folds: None selects on those units; an integer k chooses the number of epochs by k-fold cross-validation
+            over whole training units, then trains on all of them for that many epochs (`best_epochs_`).
         scale, encoder, freeze_encoder, epochs, ...: as for Classifier; an ensemble (n_estimators > 1)
             predicts its members' mean.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
@@ -73,7 +76,8 @@ class UnitRegressor(NetworkEstimator):
                  epochs: int = 30, batch_size: int | None = 256, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = 10, schedule: str = "cosine", grad_clip: float | None = 1.0,
                  device: str = "auto", amp: bool = True,
-                 seed: int = 0, n_estimators: int = 1, progress: bool | None = None, cuda_graph: bool = False,
+                 seed: int = 0, folds: int | None = None, n_estimators: int = 1, progress: bool | None = None,
+                 cuda_graph: bool = False,
                  model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())
 
@@ -109,6 +113,8 @@ class UnitRegressor(NetworkEstimator):
         units = frame[group].unique()
         rng = np.random.default_rng(self.seed)
         val_units = np.sort(rng.permutation(units)[: min(len(units) - 1, int(round(val_size * len(units))))])
+        if self.folds is not None:  # the epochs are chosen by cross-validation over all of the training units
+            val_units = units[:0]
         prep = UnitFeatures(group=group, target=target, time_col=self.time_col, protocol=protocol,
                             n_conditions=self.n_conditions, scale=self.scale).fit(frame[~frame[group].isin(val_units)])
         series = prep.transform(frame)
@@ -135,7 +141,12 @@ class UnitRegressor(NetworkEstimator):
         masked = bool((series.lengths(np.concatenate([train_rows, val_rows]), self.window) < self.window).any())
         gather = self._gather(series, device, masked=masked)
         loss_fn = lambda p, t: F.mse_loss(p.squeeze(-1), t)  # noqa: E731
-        self._train((len(prep.features_), 1, None, "series"), gather, train_rows, val_rows, loss_fn, device)
+        folds = None
+        if self.folds is not None:  # whole units per fold: a unit's windows are never on both sides
+            unit_fold = fold_ids(len(series.units), self.folds, self.seed)
+            folds = unit_fold[np.searchsorted(series.ends, train_rows, side="right")]
+        self._train_selected((len(prep.features_), 1, None, "series"), gather, train_rows, val_rows, folds, loss_fn,
+                             device)
         return self
 
     def check(self, X, y=None, *, group: str | None = None, target: str | None = None) -> dict:

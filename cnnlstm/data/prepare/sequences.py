@@ -173,6 +173,19 @@ def stratified_split(labels: np.ndarray, val_size: float, seed: int) -> tuple[np
     return np.setdiff1d(np.arange(len(labels)), val), val
 
 
+def fold_ids(n: int, folds: int, seed: int, labels: np.ndarray | None = None) -> np.ndarray:
+    """The fold (0 .. folds-1) of each of n positions, drawn with a seeded generator; with `labels`, stratified:
+    each class is dealt round-robin over the folds, so every fold holds about the same share of each class."""
+    rng = np.random.default_rng(seed)
+    ids = np.empty(n, dtype=np.int64)
+    groups = [np.arange(n)] if labels is None else [np.flatnonzero(labels == c) for c in np.unique(labels)]
+    start = 0
+    for members in groups:
+        ids[rng.permutation(members)] = (start + np.arange(len(members))) % folds
+        start += len(members)  # the next class starts where this one stopped: fold sizes stay within one
+    return ids
+
+
 class ChannelScaler:
     """Standard scaling per channel, fitted on the valid (unpadded) steps of the training sequences only."""
 
