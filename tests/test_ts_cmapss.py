@@ -517,11 +517,10 @@ def test_load_archive_unequal_lengths_and_cmapss():
 
 
 def test_registry_covers_the_requested_sets():
-    assert archives.list_archives() == [
-        "GunPoint", "ItalyPowerDemand", "ECG200", "CBF", "ECG5000", "TwoPatterns", "Wafer",
-        "BasicMotions", "JapaneseVowels", "Epilepsy", "NATOPS",
-        "cmapss-fd001", "cmapss-fd002", "cmapss-fd003", "cmapss-fd004",
-    ]
+    names = archives.list_archives()  # every UCR and UEA problem (tests/test_datasets.py checks them), then C-MAPSS
+    assert len(names) == 128 + 30 + 4 and names[-4:] == ["cmapss-fd001", "cmapss-fd002", "cmapss-fd003", "cmapss-fd004"]
+    assert {"GunPoint", "ItalyPowerDemand", "ECG200", "CBF", "ECG5000", "TwoPatterns", "Wafer",
+            "BasicMotions", "JapaneseVowels", "Epilepsy", "NATOPS"} <= set(names)
     info = archives.archive_info("natops")
     assert info.url == "https://timeseriesclassification.com/aeon-toolkit/NATOPS.zip"
     assert info.sha256 is None and "No checksum is known" in info.notes
@@ -584,7 +583,7 @@ def test_download_unzips_into_the_cache(monkeypatch, tmp_path):
     assert urls == ["https://timeseriesclassification.com/aeon-toolkit/Wafer.zip"]
     cache = tmp_path / "cache"
     assert sorted(p.relative_to(cache).as_posix() for p in cache.rglob("*") if p.is_file()) == [
-        "UCR/Wafer/Wafer_TEST.ts", "UCR/Wafer/Wafer_TRAIN.ts"]  # the zip itself is never saved
+        "UCR/Wafer/Wafer_TEST.ts", "UCR/Wafer/Wafer_TRAIN.ts"]  # the zip is deleted once unzipped
     umask = os.umask(0)
     os.umask(umask)
     # written by checkpoint.atomic_write_bytes, the one atomic writer: the mode open() gives, not mkstemp's 0o600
@@ -614,7 +613,8 @@ def test_download_that_is_not_a_zip_or_lacks_the_file(monkeypatch):
 
 
 def test_unknown_name_and_split():
-    with pytest.raises(ValueError, match=r"`name` must be one of 'GunPoint', .*'cmapss-fd004'. "
+    with pytest.raises(ValueError, match=r"`name` must be a classification or RUL dataset \(the 128 UCR and 30 UEA "
+                       r"problems by archive name, e\.g\. 'GunPoint', .*'cmapss-fd004'\)\. "
                        r"Received: name='gunpont'. Did you mean 'GunPoint'\? Fix: "):
         archives.load_archive("gunpont")
     with pytest.raises(ValueError, match=r"Received: name='cmapss-fd05'. Did you mean 'cmapss-fd00[1-4]'\?"):

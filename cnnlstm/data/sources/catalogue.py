@@ -3,12 +3,13 @@
 Two catalogues, one per way of loading:
 
 - `DATASETS`: forecasting series (`DatasetInfo`), each one wide table with a ``date`` column;
-- `ARCHIVE_DATASETS`: UCR/UEA classification problems and NASA C-MAPSS remaining-useful-life subsets
-  (`ArchiveInfo`), each a train and a test split.
+- `ARCHIVE_DATASETS`: every problem of the UCR (128) and UEA (30) classification archives by its archive name,
+  and the four NASA C-MAPSS remaining-useful-life subsets (`ArchiveInfo`), each a train and a test split.
 
-`info(name)` and `list_datasets(task)` cover both; `info_table(data_dir)` gives one row per dataset for
-``cnnlstm datasets``. Nothing here imports pandas, NumPy or torch, so listing datasets is instant; the readers live in
-`datasets`, `archives`, `ts` and `cmapss`.
+Both list what the archives and publishers hold, never what some folder happens to hold: a set found on no searched
+folder is downloaded from its canonical URL. `info(name)` and `list_datasets(task)` cover both catalogues;
+`info_table(data_dir)` gives the rows of ``cnnlstm datasets``. Nothing here imports pandas, NumPy or torch, so
+listing datasets is instant; the readers live in `datasets`, `archives`, `ts` and `cmapss`.
 
 Example:
     >>> info("gunpoint").task, info("etth1").task, info("cmapss-fd001").task
@@ -18,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -331,10 +333,13 @@ CMAPSS_SUBSETS = ("FD001", "FD002", "FD003", "FD004")
 # it holds CMAPSSData.zip, which holds the twelve .txt files. `archives` downloads and unzips it.
 CMAPSS_URL = "https://phm-datasets.s3.amazonaws.com/NASA/6.+Turbofan+Engine+Degradation+Simulation+Data+Set.zip"
 
-# The URL aeon downloads from today (aeon-toolkit/aeon, aeon/datasets/_data_loaders.py, `download_dataset` and
-# `_load_tsc_dataset`). The site answers 200 with an HTML page for an unknown name, so a bad download shows up as
-# zipfile.BadZipFile, not as an HTTP error.
-_TSC_URL = "https://timeseriesclassification.com/aeon-toolkit/{name}.zip"
+# The URL aeon downloads from (aeon-toolkit/aeon 1.6.0, aeon/datasets/_data_loaders.py, `download_dataset` and
+# `_load_tsc_dataset`): one zip per problem, ``<base>/<Name>.zip``, holding <Name>_TRAIN.ts and <Name>_TEST.ts. The
+# site answers 200 with an HTML page for an unknown name, so a bad download shows up as zipfile.BadZipFile, not as
+# an HTTP error. $CNNLSTM_TSC_BASE_URL replaces the base: a local mirror of the site, or a test server.
+TSC_BASE_URL = "https://timeseriesclassification.com/aeon-toolkit"
+TSC_BASE_URL_ENV = "CNNLSTM_TSC_BASE_URL"
+TSC_ARCHIVES = ("UCR", "UEA")
 _UCR_CITATION = "Dau et al., 'The UCR Time Series Archive', IEEE/CAA Journal of Automatica Sinica 6(6), 2019."
 _UEA_CITATION = "Bagnall et al., 'The UEA multivariate time series classification archive, 2018', arXiv:1811.00075."
 _TSC_LICENSE = "Free for research use (timeseriesclassification.com); cite the archive."
@@ -342,14 +347,203 @@ _TSC_NOTES = (
     "No checksum is known: timeseriesclassification.com publishes none, so the download is not verified. "
     "Split: the archive's official TRAIN/TEST files. Labels are kept as the strings written in the file."
 )
-_TEST_ONLY_BY_DOWNLOAD = (
-    " The offline mirror holds only the TRAIN file (the TEST file is 4 MiB or more); the test split needs the "
-    "download or a copy under <dir>/UCR/{name}/."
-)
 _CMAPSS_CITATION = (
     "A. Saxena, K. Goebel, D. Simon, N. Eklund, 'Damage Propagation Modeling for Aircraft Engine Run-to-Failure "
     "Simulation', PHM 2008."
 )
+
+# The 128 problems of the UCR archive (2018 release), in the order of aeon's list `univariate` (alias `UCR2019`,
+# aeon-toolkit/aeon 1.6.0, aeon/datasets/tsc_datasets.py); the names are the archive's file names.
+# name: (type, train cases, test cases, classes, length; None where the lengths vary), copied from the archive's
+# own DataSummary.csv (UCRArchive_2018; the copies in the public repositories Chang-George-Dong/TrojanTime and
+# sensorlab/KAN_TS agree). Checked against the .ts files of the offline mirror (CBF, ECG200, ECG5000, GunPoint,
+# ItalyPowerDemand, TwoPatterns, Wafer) and of aeon's bundled data (ACSF1, ArrowHead, OSULeaf, PickupGestureWiimoteZ).
+UCR_PROBLEMS: dict[str, tuple[str, int, int, int, int | None]] = {
+    "ACSF1": ("Device", 100, 100, 10, 1460),
+    "Adiac": ("Image", 390, 391, 37, 176),
+    "AllGestureWiimoteX": ("Sensor", 300, 700, 10, None),
+    "AllGestureWiimoteY": ("Sensor", 300, 700, 10, None),
+    "AllGestureWiimoteZ": ("Sensor", 300, 700, 10, None),
+    "ArrowHead": ("Image", 36, 175, 3, 251),
+    "Beef": ("Spectro", 30, 30, 5, 470),
+    "BeetleFly": ("Image", 20, 20, 2, 512),
+    "BirdChicken": ("Image", 20, 20, 2, 512),
+    "BME": ("Simulated", 30, 150, 3, 128),
+    "Car": ("Sensor", 60, 60, 4, 577),
+    "CBF": ("Simulated", 30, 900, 3, 128),
+    "Chinatown": ("Traffic", 20, 343, 2, 24),
+    "ChlorineConcentration": ("Sensor", 467, 3840, 3, 166),
+    "CinCECGTorso": ("Sensor", 40, 1380, 4, 1639),
+    "Coffee": ("Spectro", 28, 28, 2, 286),
+    "Computers": ("Device", 250, 250, 2, 720),
+    "CricketX": ("Motion", 390, 390, 12, 300),
+    "CricketY": ("Motion", 390, 390, 12, 300),
+    "CricketZ": ("Motion", 390, 390, 12, 300),
+    "Crop": ("Image", 7200, 16800, 24, 46),
+    "DiatomSizeReduction": ("Image", 16, 306, 4, 345),
+    "DistalPhalanxOutlineAgeGroup": ("Image", 400, 139, 3, 80),
+    "DistalPhalanxOutlineCorrect": ("Image", 600, 276, 2, 80),
+    "DistalPhalanxTW": ("Image", 400, 139, 6, 80),
+    "DodgerLoopDay": ("Sensor", 78, 80, 7, 288),
+    "DodgerLoopGame": ("Sensor", 20, 138, 2, 288),
+    "DodgerLoopWeekend": ("Sensor", 20, 138, 2, 288),
+    "Earthquakes": ("Sensor", 322, 139, 2, 512),
+    "ECG200": ("ECG", 100, 100, 2, 96),
+    "ECG5000": ("ECG", 500, 4500, 5, 140),
+    "ECGFiveDays": ("ECG", 23, 861, 2, 136),
+    "ElectricDevices": ("Device", 8926, 7711, 7, 96),
+    "EOGHorizontalSignal": ("EOG", 362, 362, 12, 1250),
+    "EOGVerticalSignal": ("EOG", 362, 362, 12, 1250),
+    "EthanolLevel": ("Spectro", 504, 500, 4, 1751),
+    "FaceAll": ("Image", 560, 1690, 14, 131),
+    "FaceFour": ("Image", 24, 88, 4, 350),
+    "FacesUCR": ("Image", 200, 2050, 14, 131),
+    "FiftyWords": ("Image", 450, 455, 50, 270),
+    "Fish": ("Image", 175, 175, 7, 463),
+    "FordA": ("Sensor", 3601, 1320, 2, 500),
+    "FordB": ("Sensor", 3636, 810, 2, 500),
+    "FreezerRegularTrain": ("Sensor", 150, 2850, 2, 301),
+    "FreezerSmallTrain": ("Sensor", 28, 2850, 2, 301),
+    "Fungi": ("HRM", 18, 186, 18, 201),
+    "GestureMidAirD1": ("Trajectory", 208, 130, 26, None),
+    "GestureMidAirD2": ("Trajectory", 208, 130, 26, None),
+    "GestureMidAirD3": ("Trajectory", 208, 130, 26, None),
+    "GesturePebbleZ1": ("Sensor", 132, 172, 6, None),
+    "GesturePebbleZ2": ("Sensor", 146, 158, 6, None),
+    "GunPoint": ("Motion", 50, 150, 2, 150),
+    "GunPointAgeSpan": ("Motion", 135, 316, 2, 150),
+    "GunPointMaleVersusFemale": ("Motion", 135, 316, 2, 150),
+    "GunPointOldVersusYoung": ("Motion", 136, 315, 2, 150),
+    "Ham": ("Spectro", 109, 105, 2, 431),
+    "HandOutlines": ("Image", 1000, 370, 2, 2709),
+    "Haptics": ("Motion", 155, 308, 5, 1092),
+    "Herring": ("Image", 64, 64, 2, 512),
+    "HouseTwenty": ("Device", 40, 119, 2, 2000),
+    "InlineSkate": ("Motion", 100, 550, 7, 1882),
+    "InsectEPGRegularTrain": ("EPG", 62, 249, 3, 601),
+    "InsectEPGSmallTrain": ("EPG", 17, 249, 3, 601),
+    "InsectWingbeatSound": ("Sensor", 220, 1980, 11, 256),
+    "ItalyPowerDemand": ("Sensor", 67, 1029, 2, 24),
+    "LargeKitchenAppliances": ("Device", 375, 375, 3, 720),
+    "Lightning2": ("Sensor", 60, 61, 2, 637),
+    "Lightning7": ("Sensor", 70, 73, 7, 319),
+    "Mallat": ("Simulated", 55, 2345, 8, 1024),
+    "Meat": ("Spectro", 60, 60, 3, 448),
+    "MedicalImages": ("Image", 381, 760, 10, 99),
+    "MelbournePedestrian": ("Traffic", 1194, 2439, 10, 24),
+    "MiddlePhalanxOutlineCorrect": ("Image", 600, 291, 2, 80),
+    "MiddlePhalanxOutlineAgeGroup": ("Image", 400, 154, 3, 80),
+    "MiddlePhalanxTW": ("Image", 399, 154, 6, 80),
+    "MixedShapesRegularTrain": ("Image", 500, 2425, 5, 1024),
+    "MixedShapesSmallTrain": ("Image", 100, 2425, 5, 1024),
+    "MoteStrain": ("Sensor", 20, 1252, 2, 84),
+    "NonInvasiveFetalECGThorax1": ("ECG", 1800, 1965, 42, 750),
+    "NonInvasiveFetalECGThorax2": ("ECG", 1800, 1965, 42, 750),
+    "OliveOil": ("Spectro", 30, 30, 4, 570),
+    "OSULeaf": ("Image", 200, 242, 6, 427),
+    "PhalangesOutlinesCorrect": ("Image", 1800, 858, 2, 80),
+    "Phoneme": ("Sensor", 214, 1896, 39, 1024),
+    "PickupGestureWiimoteZ": ("Sensor", 50, 50, 10, None),
+    "PigAirwayPressure": ("Hemodynamics", 104, 208, 52, 2000),
+    "PigArtPressure": ("Hemodynamics", 104, 208, 52, 2000),
+    "PigCVP": ("Hemodynamics", 104, 208, 52, 2000),
+    "PLAID": ("Device", 537, 537, 11, None),
+    "Plane": ("Sensor", 105, 105, 7, 144),
+    "PowerCons": ("Power", 180, 180, 2, 144),
+    "ProximalPhalanxOutlineCorrect": ("Image", 600, 291, 2, 80),
+    "ProximalPhalanxOutlineAgeGroup": ("Image", 400, 205, 3, 80),
+    "ProximalPhalanxTW": ("Image", 400, 205, 6, 80),
+    "RefrigerationDevices": ("Device", 375, 375, 3, 720),
+    "Rock": ("Spectrum", 20, 50, 4, 2844),
+    "ScreenType": ("Device", 375, 375, 3, 720),
+    "SemgHandGenderCh2": ("Spectrum", 300, 600, 2, 1500),
+    "SemgHandMovementCh2": ("Spectrum", 450, 450, 6, 1500),
+    "SemgHandSubjectCh2": ("Spectrum", 450, 450, 5, 1500),
+    "ShakeGestureWiimoteZ": ("Sensor", 50, 50, 10, None),
+    "ShapeletSim": ("Simulated", 20, 180, 2, 500),
+    "ShapesAll": ("Image", 600, 600, 60, 512),
+    "SmallKitchenAppliances": ("Device", 375, 375, 3, 720),
+    "SmoothSubspace": ("Simulated", 150, 150, 3, 15),
+    "SonyAIBORobotSurface1": ("Sensor", 20, 601, 2, 70),
+    "SonyAIBORobotSurface2": ("Sensor", 27, 953, 2, 65),
+    "StarLightCurves": ("Sensor", 1000, 8236, 3, 1024),
+    "Strawberry": ("Spectro", 613, 370, 2, 235),
+    "SwedishLeaf": ("Image", 500, 625, 15, 128),
+    "Symbols": ("Image", 25, 995, 6, 398),
+    "SyntheticControl": ("Simulated", 300, 300, 6, 60),
+    "ToeSegmentation1": ("Motion", 40, 228, 2, 277),
+    "ToeSegmentation2": ("Motion", 36, 130, 2, 343),
+    "Trace": ("Sensor", 100, 100, 4, 275),
+    "TwoLeadECG": ("ECG", 23, 1139, 2, 82),
+    "TwoPatterns": ("Simulated", 1000, 4000, 4, 128),
+    "UMD": ("Simulated", 36, 144, 3, 150),
+    "UWaveGestureLibraryAll": ("Motion", 896, 3582, 8, 945),
+    "UWaveGestureLibraryX": ("Motion", 896, 3582, 8, 315),
+    "UWaveGestureLibraryY": ("Motion", 896, 3582, 8, 315),
+    "UWaveGestureLibraryZ": ("Motion", 896, 3582, 8, 315),
+    "Wafer": ("Sensor", 1000, 6164, 2, 152),
+    "Wine": ("Spectro", 57, 54, 2, 234),
+    "WordSynonyms": ("Image", 267, 638, 25, 270),
+    "Worms": ("Motion", 181, 77, 5, 900),
+    "WormsTwoClass": ("Motion", 181, 77, 2, 900),
+    "Yoga": ("Image", 300, 3000, 2, 426),
+}
+
+# The 30 problems of the UEA multivariate archive (2018), in the order of aeon's list `multivariate` (alias `UEA`,
+# same file). name: (train cases, test cases, dimensions, length; None where the lengths vary, classes), as counted
+# in the archive's .ts files by the public repository mat-analysis/datasets (mts/<Name>/<Name>-stats.md, the
+# repository the offline mirror's UEA files come from; its counts for BasicMotions, Epilepsy, JapaneseVowels and
+# NATOPS equal the mirror's files).
+UEA_PROBLEMS: dict[str, tuple[int, int, int, int | None, int]] = {
+    "ArticularyWordRecognition": (275, 300, 9, 144, 25),
+    "AtrialFibrillation": (15, 15, 2, 640, 3),
+    "BasicMotions": (40, 40, 6, 100, 4),
+    "CharacterTrajectories": (1422, 1436, 3, None, 20),
+    "Cricket": (108, 72, 6, 1197, 12),
+    "DuckDuckGeese": (50, 50, 1345, 270, 5),
+    "EigenWorms": (128, 131, 6, 17984, 5),
+    "Epilepsy": (137, 138, 3, 206, 4),
+    "EthanolConcentration": (261, 263, 3, 1751, 4),
+    "ERing": (30, 270, 4, 65, 6),
+    "FaceDetection": (5890, 3524, 144, 62, 2),
+    "FingerMovements": (316, 100, 28, 50, 2),
+    "HandMovementDirection": (160, 74, 10, 400, 4),
+    "Handwriting": (150, 850, 3, 152, 26),
+    "Heartbeat": (204, 205, 61, 405, 2),
+    "InsectWingbeat": (25000, 25000, 200, None, 10),
+    "JapaneseVowels": (270, 370, 12, None, 9),
+    "Libras": (180, 180, 2, 45, 15),
+    "LSST": (2459, 2466, 6, 36, 14),
+    "MotorImagery": (278, 100, 64, 3000, 2),
+    "NATOPS": (180, 180, 24, 51, 6),
+    "PenDigits": (7494, 3498, 2, 8, 10),
+    "PEMS-SF": (267, 173, 963, 144, 7),
+    "PhonemeSpectra": (3315, 3353, 11, 217, 39),
+    "RacketSports": (151, 152, 6, 30, 4),
+    "SelfRegulationSCP1": (268, 293, 6, 896, 2),
+    "SelfRegulationSCP2": (200, 180, 7, 1152, 2),
+    "SpokenArabicDigits": (6599, 2199, 13, None, 10),
+    "StandWalkJump": (12, 15, 4, 2500, 3),
+    "UWaveGestureLibrary": (120, 320, 3, 315, 8),
+}
+
+# What the series are, for the problems this project's examples and tests use; the others are described by the
+# archive's type and sizes.
+_ABOUT = {
+    "GunPoint": "Hand motion, gun draw vs point",
+    "ItalyPowerDemand": "Italian daily power demand, winter vs summer",
+    "ECG200": "ECG heartbeats, normal vs myocardial infarction",
+    "CBF": "Synthetic cylinder-bell-funnel",
+    "ECG5000": "ECG heartbeats",
+    "TwoPatterns": "Synthetic up/down patterns",
+    "Wafer": "Semiconductor wafer sensor, normal vs abnormal",
+    "BasicMotions": "Smart-watch accelerometer + gyroscope",
+    "JapaneseVowels": "Speaker recognition from LPC cepstra",
+    "Epilepsy": "Wrist accelerometer, epilepsy vs activities",
+    "NATOPS": "Hand/arm motion capture of aircraft handling signals",
+}
+# aeon's `univariate_missing_values` (same file): these hold NaN values, read as NaN.
+_WITH_MISSING_VALUES = ("DodgerLoopDay", "DodgerLoopGame", "DodgerLoopWeekend", "MelbournePedestrian")
 
 
 @dataclass(frozen=True)
@@ -361,12 +555,13 @@ class ArchiveInfo:
         archive: "UCR", "UEA" or "CMAPSS": the folder it sits in inside a data folder.
         task: "classify" or "rul".
         description: one line: cases, length, dimensions, classes.
-        url: the canonical download URL (a zip).
+        url: the canonical download URL (a zip); `archive_url` gives the one used (``$CNNLSTM_TSC_BASE_URL``).
         sha256: hex SHA-256 of the zip at `url`; None where no trustworthy checksum is known (all of them today).
         citation: what to cite.
         license: the licence or terms of use.
-        notes: provenance, conventions, known gaps of the offline mirror.
+        notes: provenance, conventions, known quirks.
         shape: the size of each split where known: (cases, length, dimensions) or rows x columns.
+        num_classes: the number of classes of a classification problem, None where not known or not classification.
     """
 
     name: str
@@ -379,14 +574,17 @@ class ArchiveInfo:
     license: str
     notes: str
     shape: str | None = None
+    num_classes: int | None = None
 
     def mirror_paths(self, split: str) -> tuple[str, ...]:
-        """UCR/UEA: the relative paths tried, in order, for one split (a download is saved as the first).
+        """UCR/UEA: the relative paths tried, in order, for one split (a download is saved as the first): the
+        mirror's layout ``UCR/<Name>/``, then the layout of the archive's own zips ``<Name>/``, each plain or gzipped.
         C-MAPSS: the files one split needs (each is also found as ``.txt.gz``)."""
         if self.archive == "CMAPSS":
             return tuple(f"CMAPSS/{stem}.txt" for stem in cmapss_files(self._subset, split))
-        file = f"{self.archive}/{self.name}/{self.name}_{split.upper()}.ts"
-        return (file, f"{file}.gz")
+        file = f"{self.name}_{split.upper()}.ts"
+        return tuple(path for folder in (f"{self.archive}/{self.name}", self.name)
+                     for path in (f"{folder}/{file}", f"{folder}/{file}.gz"))
 
     def files(self, split: str) -> list[tuple[str, ...]]:
         """The files one split needs, each as the relative paths tried in order (a plain and a gzipped name)."""
@@ -399,18 +597,46 @@ class ArchiveInfo:
         return self.name.removeprefix("cmapss-").upper()
 
 
-def _tsc(archive: str, name: str, description: str, shape: str, *, test_in_mirror: bool = True) -> ArchiveInfo:
+def _ucr(name: str) -> ArchiveInfo:
+    kind, train, test, classes, length = UCR_PROBLEMS[name]
+    steps = "lengths vary" if length is None else f"length {length}"
+    missing = ", with missing values" if name in _WITH_MISSING_VALUES else ""
+    return _tsc(
+        "UCR", name,
+        f"{_ABOUT.get(name, f'UCR {kind} problem')}: {train} train / {test} test, {steps}{missing}, {classes} classes.",
+        _shape(train, test, length, 1), classes,
+    )
+
+
+def _uea(name: str) -> ArchiveInfo:
+    train, test, dimensions, length, classes = UEA_PROBLEMS[name]
+    steps = "lengths vary" if length is None else f"length {length}"
+    return _tsc(
+        "UEA", name,
+        f"{_ABOUT.get(name, 'UEA multivariate problem')}: {train} train / {test} test, {dimensions} dimensions, "
+        f"{steps}, {classes} classes.",
+        _shape(train, test, length, dimensions), classes,
+    )
+
+
+def _shape(train: int, test: int, length: int | None, dimensions: int) -> str:
+    steps = "varying" if length is None else length
+    return f"({train}, {steps}, {dimensions}) / ({test}, {steps}, {dimensions})"
+
+
+def _tsc(archive: str, name: str, description: str, shape: str, num_classes: int) -> ArchiveInfo:
     return ArchiveInfo(
         name=name,
         archive=archive,
         task="classify",
         description=description,
-        url=_TSC_URL.format(name=name),
+        url=f"{TSC_BASE_URL}/{name}.zip",
         sha256=None,
         citation=_UCR_CITATION if archive == "UCR" else _UEA_CITATION,
         license=_TSC_LICENSE,
-        notes=_TSC_NOTES + ("" if test_in_mirror else _TEST_ONLY_BY_DOWNLOAD.format(name=name)),
+        notes=_TSC_NOTES,
         shape=shape,
+        num_classes=num_classes,
     )
 
 
@@ -438,32 +664,13 @@ def _cmapss(subset: str, description: str, shape: str) -> ArchiveInfo:
     )
 
 
-# shape: (cases, length, dimensions) of train and test, as read by `ts.read_ts` from the official files.
+# Every UCR problem, every UEA problem, then the four C-MAPSS subsets. shape: (cases, length, dimensions) of train
+# and test.
 ARCHIVE_DATASETS: dict[str, ArchiveInfo] = {
     info.name: info
     for info in (
-        _tsc("UCR", "GunPoint", "Hand motion, gun draw vs point: 50 train / 150 test, length 150, 2 classes.",
-             "(50, 150, 1) / (150, 150, 1)"),
-        _tsc("UCR", "ItalyPowerDemand", "Italian daily power demand, winter vs summer: 67 / 1029, length 24, "
-             "2 classes.", "(67, 24, 1) / (1029, 24, 1)"),
-        _tsc("UCR", "ECG200", "ECG heartbeats, normal vs myocardial infarction: 100 / 100, length 96, 2 classes.",
-             "(100, 96, 1) / (100, 96, 1)"),
-        _tsc("UCR", "CBF", "Synthetic cylinder-bell-funnel: 30 / 900, length 128, 3 classes.",
-             "(30, 128, 1) / (900, 128, 1)"),
-        _tsc("UCR", "ECG5000", "ECG heartbeats: 500 / 4500, length 140, 5 classes.",
-             "(500, 140, 1) / (4500, 140, 1)", test_in_mirror=False),
-        _tsc("UCR", "TwoPatterns", "Synthetic up/down patterns: 1000 / 4000, length 128, 4 classes.",
-             "(1000, 128, 1) / (4000, 128, 1)", test_in_mirror=False),
-        _tsc("UCR", "Wafer", "Semiconductor wafer sensor, normal vs abnormal: 1000 / 6164, length 152, 2 classes.",
-             "(1000, 152, 1) / (6164, 152, 1)", test_in_mirror=False),
-        _tsc("UEA", "BasicMotions", "Smart-watch accelerometer + gyroscope: 40 / 40, 6 dims, length 100, "
-             "4 classes.", "(40, 100, 6) / (40, 100, 6)"),
-        _tsc("UEA", "JapaneseVowels", "Speaker recognition from LPC cepstra: 270 / 370, 12 dims, lengths 7-29 "
-             "(unequal), 9 classes.", "(270, 7-29, 12) / (370, 7-29, 12)"),
-        _tsc("UEA", "Epilepsy", "Wrist accelerometer, epilepsy vs activities: 137 / 138, 3 dims, length 206, "
-             "4 classes.", "(137, 206, 3) / (138, 206, 3)"),
-        _tsc("UEA", "NATOPS", "Hand/arm motion capture of aircraft handling signals: 180 / 180, 24 dims, "
-             "length 51, 6 classes.", "(180, 51, 24) / (180, 51, 24)"),
+        *(_ucr(name) for name in UCR_PROBLEMS),
+        *(_uea(name) for name in UEA_PROBLEMS),
         _cmapss("FD001", "Turbofan run-to-failure, 1 operating condition, 1 fault mode: 100 train / 100 test "
                 "units, 20631 / 13096 rows.", "20631 / 13096 rows x 27 columns"),
         _cmapss("FD002", "Turbofan run-to-failure, 6 operating conditions, 1 fault mode: 260 / 259 units, "
@@ -476,6 +683,21 @@ ARCHIVE_DATASETS: dict[str, ArchiveInfo] = {
 }
 
 
+def archive_url(spec: ArchiveInfo) -> str:
+    """The URL a download of `spec` fetches: `spec.url`, or for UCR/UEA ``$CNNLSTM_TSC_BASE_URL/<Name>.zip`` when
+    that variable is set (a local mirror of timeseriesclassification.com).
+
+    Example:
+        >>> archive_url(ARCHIVE_DATASETS["Coffee"])                                 # doctest: +SKIP
+        'https://timeseriesclassification.com/aeon-toolkit/Coffee.zip'
+    """
+    if os.environ.get(TSC_BASE_URL_ENV) and spec.archive in TSC_ARCHIVES:
+        return f"{_tsc_base_url()}/{spec.name}.zip"
+    return spec.url
+
+
+def _tsc_base_url() -> str:
+    return os.environ.get(TSC_BASE_URL_ENV, "").rstrip("/") or TSC_BASE_URL
 
 
 def cmapss_files(subset: str, split: str) -> tuple[str, ...]:
@@ -528,24 +750,35 @@ def info(name: str) -> DatasetInfo | ArchiveInfo:
     entries = _entries()
     spec = entries.get(name.lower())
     if spec is None:
-        listing = "; ".join(f"{task}: {', '.join(repr(n) for n in list_datasets(task))}" for task in TASKS)
+        listing = "; ".join(f"{task}: {_names_text(task)}" for task in TASKS)
         close = difflib.get_close_matches(name.lower(), list(entries), n=1, cutoff=0.5)
         hint = f" Did you mean {entries[close[0]].name!r}?" if close else ""
         raise ValueError(
             f"`name` must be a named dataset ({listing}). Received: name={name!r}.{hint} "
-            "Fix: use one of these names (`cnnlstm datasets` lists them), or pass a file instead."
+            "Fix: use one of these names (`cnnlstm datasets` lists them, list_datasets('classify') every archive "
+            "problem), pass a folder holding <Name>_TRAIN.ts and <Name>_TEST.ts, or pass a file instead."
         )
     return spec
 
 
 def list_archives() -> list[str]:
-    """The classification and RUL names, in catalogue order.
+    """The classification and RUL names, in catalogue order: the 128 UCR problems, the 30 UEA problems, C-MAPSS.
 
     Example:
-        >>> list_archives()[:2]
-        ['GunPoint', 'ItalyPowerDemand']
+        >>> list_archives()[:2], list_archives()[-1]
+        (['ACSF1', 'Adiac'], 'cmapss-fd004')
     """
     return list(ARCHIVE_DATASETS)
+
+
+def _names_text(task: str) -> str:
+    """The names of one task, for error messages: each name, except the archive problems, which are counted."""
+    if task != "classify":
+        return ", ".join(repr(n) for n in list_datasets(task))
+    counts = " and ".join(
+        f"{sum(spec.archive == archive for spec in ARCHIVE_DATASETS.values())} {archive}" for archive in TSC_ARCHIVES
+    )
+    return f"the {counts} problems by archive name, e.g. 'GunPoint', 'Coffee', 'BasicMotions'"
 
 
 def archive_info(name: str) -> ArchiveInfo:
@@ -562,10 +795,10 @@ def archive_info(name: str) -> ArchiveInfo:
         lower = {n.lower(): n for n in ARCHIVE_DATASETS}
         close = difflib.get_close_matches(name.lower(), list(lower), n=1, cutoff=0.5)
         hint = f" Did you mean {lower[close[0]]!r}?" if close else ""
-        valid = ", ".join(repr(n) for n in ARCHIVE_DATASETS)
         raise ValueError(
-            f"`name` must be one of {valid}. Received: name={name!r}.{hint} "
-            "Fix: use one of these names; forecasting datasets load with cnnlstm.datasets.load."
+            f"`name` must be a classification or RUL dataset ({_names_text('classify')}; {_names_text('rul')}). "
+            f"Received: name={name!r}.{hint} Fix: use one of these names (list_archives() lists them all); "
+            "forecasting datasets load with cnnlstm.datasets.load."
         )
     return spec
 
@@ -613,7 +846,7 @@ def locate(name: str, data_dir: str | os.PathLike | None = None, *, split: str =
     return None if found is None else str(found[1])
 
 
-def info_table(data_dir: str | os.PathLike | None = None) -> list[dict]:
+def info_table(data_dir: str | os.PathLike | None = None, *, compact: bool = True) -> list[dict]:
     """One row per named dataset of every task, for ``cnnlstm datasets``.
 
     Each row holds: name; task ("forecast", "classify" or "rul"); freq (forecasting sets) or shape (the others:
@@ -621,24 +854,57 @@ def info_table(data_dir: str | os.PathLike | None = None) -> list[dict]:
     file or folder read, None when it must be downloaded); read_from (one line: the path, or "download from <url>";
     an archive set with only some files on disk names the split that would be downloaded).
 
+    With `compact` (the default) the UCR and UEA problems found on no searched folder are folded into one row per
+    archive, so that the listing stays readable: its name is "UCR: <n> more", and its ``names`` hold the problems it
+    stands for. ``compact=False`` gives every problem its own row.
+
     Example:
         >>> row = info_table()[0]
         >>> row["name"], row["task"], row["where"]
         ('airline', 'forecast', 'packaged')
     """
     rows = []
-    for spec in _entries().values():
-        row = {
-            "name": spec.name, "task": spec.task, "freq": getattr(spec, "freq", None),
-            "shape": getattr(spec, "shape", None), "license": spec.license, "description": spec.description,
-        }
-        if isinstance(spec, DatasetInfo):
-            found = find(spec, data_dir)
-            where, path, read_from = _where(found, spec.url)
-        else:
-            where, path, read_from = _archive_where(spec, data_dir)
-        rows.append({**row, "where": where, "path": path, "read_from": read_from})
+    # Entries come grouped: the forecasting sets, then each archive's problems; a summary row closes its archive.
+    for group, specs in itertools.groupby(_entries().values(), key=lambda spec: getattr(spec, "archive", "")):
+        folded = []  # the problems of this archive that the summary row stands for
+        for spec in specs:
+            row = {
+                "name": spec.name, "task": spec.task, "freq": getattr(spec, "freq", None),
+                "shape": getattr(spec, "shape", None), "license": spec.license, "description": spec.description,
+            }
+            if isinstance(spec, DatasetInfo):
+                where, path, read_from = _where(find(spec, data_dir), spec.url)
+            else:
+                where, path, read_from = _archive_where(spec, data_dir)
+                if compact and where == "download" and spec.archive in TSC_ARCHIVES:
+                    folded.append(spec.name)
+                    continue
+            rows.append({**row, "where": where, "path": path, "read_from": read_from})
+        if folded:
+            rows.append(_summary_row(group, folded))
     return rows
+
+
+# Problems the summary rows name first, when they are among the folded ones.
+_EXAMPLES = {"UCR": ("GunPoint", "Coffee", "ECG200", "FordA", "Wafer", "Adiac", "Yoga"),
+             "UEA": ("BasicMotions", "NATOPS", "Epilepsy", "RacketSports", "JapaneseVowels", "Handwriting",
+                     "UWaveGestureLibrary")}
+
+
+def _summary_row(archive: str, names: list[str]) -> dict:
+    """The row standing for the problems of `archive` that would be downloaded."""
+    total = sum(spec.archive == archive for spec in ARCHIVE_DATASETS.values())
+    examples = [n for n in _EXAMPLES[archive] if n in names][:3] or names[:3]
+    kind = "univariate" if archive == "UCR" else "multivariate"
+    return {
+        "name": f"{archive}: {len(names)} more", "task": "classify", "freq": None, "shape": "per problem",
+        "license": _TSC_LICENSE,
+        "description": (
+            f"{len(names)} more {kind} problems of the {archive} archive ({total} in all), by archive name, e.g. "
+            f"{', '.join(examples)}; all names: `cnnlstm datasets --json`."
+        ),
+        "where": "download", "path": None, "read_from": f"download from {_tsc_base_url()}/<Name>.zip", "names": names,
+    }
 
 
 def _where(found: tuple[str, Path] | None, url: str) -> tuple[str, str | None, str]:
@@ -650,13 +916,14 @@ def _where(found: tuple[str, Path] | None, url: str) -> tuple[str, str | None, s
 
 def _archive_where(spec: ArchiveInfo, data_dir) -> tuple[str, str | None, str]:
     """Where the files of both splits are: the folder of the first file found, and the splits still missing."""
+    url = archive_url(spec)
     found = {split: [find_file(alternatives, data_dir) for alternatives in spec.files(split)] for split in SPLITS}
     local = [hit for hits in found.values() for hit in hits if hit is not None]
     if not local:
-        return _where(None, spec.url)
+        return _where(None, url)
     label, first = local[0]
-    where, folder, read_from = _where(("cache" if label == "cache" else "local copy", first.parent), spec.url)
+    where, folder, read_from = _where(("cache" if label == "cache" else "local copy", first.parent), url)
     missing = [split for split, hits in found.items() if None in hits]
     if missing:
-        read_from += f"; {' and '.join(missing)} split: download from {spec.url}"
+        read_from += f"; {' and '.join(missing)} split: download from {url}"
     return where, folder, read_from

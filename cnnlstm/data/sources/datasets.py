@@ -15,6 +15,9 @@ Folders 2-4 share one layout, that of the project's offline mirror: ``<dir>/ETT/
 order; a ``.gz`` file is read as transparently as a plain one. A download is saved under ``mirror_paths[0]``, so the
 cache is itself a valid data folder. What each dataset is lives in `catalogue`; folders and downloads in `store`.
 
+Every problem of the UCR (128) and UEA (30) archives loads by its archive name (``load("Coffee", split="test")``),
+and so does any folder holding ``<Name>_TRAIN.ts`` / ``<Name>_TEST.ts`` (``load("path/to/Coffee")``).
+
 Example:
     >>> from cnnlstm import datasets
     >>> frame = datasets.load("airline")
@@ -30,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .archives import load_archive
+from .archives import load_archive, load_folder
 from .catalogue import (
     ARCHIVE_DATASETS,
     DATASETS,
@@ -56,7 +59,7 @@ from .store import (
 )
 
 __all__ = [
-    "load", "read_file", "info", "info_table", "list_datasets", "locate", "cache_dir", "file_hashes",
+    "load", "load_folder", "read_file", "info", "info_table", "list_datasets", "locate", "cache_dir", "file_hashes",
     "DatasetInfo", "DATASETS", "ArchiveInfo", "ARCHIVE_DATASETS", "archive_info", "list_archives", "TASKS",
     "DatasetUnavailableError", "ChecksumMismatchError",
 ]
@@ -139,23 +142,28 @@ def read_file(name: str, path: str | os.PathLike) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def load(name: str, *, data_dir: str | os.PathLike | None = None, download: bool = True, split: str = "train"):
-    """Load a named dataset of any task.
+def load(
+    name: str | os.PathLike, *, data_dir: str | os.PathLike | None = None, download: bool = True,
+    split: str = "train",
+):
+    """Load a named dataset of any task, or the UCR/UEA-style problem in a folder.
 
     Forecasting sets (`DATASETS`) come as one wide DataFrame: ``date`` first, then float64 value columns,
-    sorted by time. Classification and RUL sets (`ARCHIVE_DATASETS`: UCR/UEA problems such as "GunPoint", and
-    "cmapss-fd001" .. "cmapss-fd004") take `split` ("train" or "test"): UCR/UEA give ``(X, y)``, C-MAPSS a
-    DataFrame with a ``rul`` column (see `archives.load_archive`).
+    sorted by time. Classification and RUL sets (`ARCHIVE_DATASETS`: every UCR/UEA problem by its archive name,
+    such as "GunPoint" or "Coffee", and "cmapss-fd001" .. "cmapss-fd004") take `split` ("train" or "test"): UCR/UEA
+    give ``(X, y)``, C-MAPSS a DataFrame with a ``rul`` column (see `archives.load_archive`). A folder holding
+    ``<Name>_TRAIN.ts`` / ``<Name>_TEST.ts`` gives ``(X, y)`` too (see `archives.load_folder`); a string is read as a
+    name first, then as a folder.
 
     Args:
-        name: a name of `list_datasets()` (case-insensitive).
-        split: for classification and RUL sets only: "train" or "test".
+        name: a name of `list_datasets()` (case-insensitive), or a folder (a path).
+        split: for classification and RUL sets and folders only: "train" or "test".
         data_dir: a folder laid out like the offline mirror (``<dir>/ETT/ETTh1.csv``), searched before
             ``$CNNLSTM_DATA_DIR`` and the cache.
         download: whether a dataset found nowhere on disk may be downloaded into the cache.
 
     Raises:
-        ValueError: `name` is unknown.
+        ValueError: `name` is unknown, or a folder without exactly one problem.
         DatasetUnavailableError: the file is on no searched folder and could not be downloaded.
         ChecksumMismatchError: the download does not match the pinned checksum (nothing is kept).
 
@@ -164,6 +172,8 @@ def load(name: str, *, data_dir: str | os.PathLike | None = None, download: bool
         >>> frame["Passengers"].iloc[[0, -1]].tolist()
         [112.0, 432.0]
     """
+    if _is_folder(name):
+        return load_folder(name, split=split)
     spec = info(name)
     if isinstance(spec, ArchiveInfo):
         return load_archive(spec.name, split=split, data_dir=data_dir, download=download)
@@ -180,6 +190,16 @@ def load(name: str, *, data_dir: str | os.PathLike | None = None, download: bool
         else:
             return read_file(spec.name, target)
     raise DatasetUnavailableError(_unavailable_message(spec, data_dir, reason))
+
+
+def _is_folder(name) -> bool:
+    """Whether `load` reads `name` as a folder: any path object; a string only when it names no dataset and is a
+    path (it exists, or holds a separator)."""
+    if isinstance(name, os.PathLike):
+        return True
+    if not isinstance(name, str) or name.lower() in {n.lower() for n in list_datasets()}:
+        return False
+    return os.path.exists(name) or "/" in name or os.sep in name
 
 
 def _unavailable_message(spec: DatasetInfo, data_dir: str | os.PathLike | None, reason: str) -> str:
