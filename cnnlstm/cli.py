@@ -129,13 +129,16 @@ def _training_options(func):
                      help="forecast: the column naming each series (long layout); classify/regress: the column "
                           "naming each sequence of several rows; rul: the unit column (default: unit)."),
         click.option("--time-col", default=None,
-                     help="forecast/rul: the time column (default: found by type or name; rul: cycle when present)."),
+                     help="forecast/rul: the time column (default: a datetime column, else one named date, time, ... "
+                          "whose values parse as dates, else integer year,month,day,hour columns assembled; integers are "
+                          "never read as dates), or the columns to assemble, e.g. year,month,day,hour; rul: cycle when "
+                          "present."),
         click.option("--calendar", default=None, metavar="auto|none|LIST",
                      help="forecast: calendar features: auto (the default), none, or e.g. hour,dayofweek."),
         click.option("--future-covariate", "future_covariates", multiple=True,
-                     help="forecast: a known-future column; repeatable."),
+                     help="forecast: a known-future column; repeatable; a text column is one-hot encoded."),
         click.option("--past-covariate", "past_covariates", multiple=True,
-                     help="forecast: an observed covariate; repeatable."),
+                     help="forecast: an observed covariate; repeatable; a text column is one-hot encoded."),
         click.option("--target", "targets", multiple=True,
                      help="forecast: a column to forecast, repeatable (default: a named dataset's customary "
                           "target, else every numeric column); classify/regress: the label or value column of a "
@@ -377,15 +380,20 @@ def _y(task_data) -> tuple:
 
 def _train_forecaster(estimator, task_data, out: Path) -> None:
     from . import checkpoint
+    from .data.prepare.series import describe_time
     from .evaluate import summary_metrics
 
     frame = task_data.train
     estimator.fit(frame)
     spec = estimator.spec_
-    echo(f"  targets {list(spec.targets)}, time column {spec.time_col!r}, freq {estimator.freq_!r}, past covariates "
-         f"{list(spec.past_covariates)}, future covariates {list(spec.future_covariates)}, calendar "
+    echo(f"  targets {list(spec.targets)}, time column {describe_time(spec)}, freq {estimator.freq_!r}, past "
+         f"covariates {list(spec.past_covariates)}, future covariates {list(spec.future_covariates)}, calendar "
          f"{list(spec.calendar)}; {estimator.num_train_windows_} training and {estimator.num_val_windows_} "
          "validation windows")
+    if spec.categories:
+        echo("  one-hot encoded: " + "; ".join(f"{name!r} {values}" for name, values in spec.categories.items()))
+    if estimator.unused_columns_:
+        echo("  columns not used: " + "; ".join(f"{name!r} ({why})" for name, why in estimator.unused_columns_.items()))
     backtest = estimator.backtest(frame)
     metrics = summary_metrics(backtest)  # one backtest serves the table, metrics.json and the plot
     estimator.metrics_ = {"test": metrics}
@@ -408,11 +416,13 @@ def _forecast_plots(out: Path, estimator, backtest, frame) -> None:
     import pandas as pd
 
     from . import plots
+    from .data.prepare.series import time_values
 
     history = None
     spec = estimator.spec_
-    if spec.id_col is None and spec.time_col is not None and isinstance(frame, pd.DataFrame):
-        history = (pd.to_datetime(frame[spec.time_col]).to_numpy(), frame[spec.targets[0]].to_numpy())
+    times = time_values(frame, spec) if spec.id_col is None and isinstance(frame, pd.DataFrame) else None
+    if times is not None:
+        history = (times.to_numpy(), frame[spec.targets[0]].to_numpy())
     plots.save_figure(plots.plot_forecast(backtest, history=history), out / "forecast.png")
     plots.save_figure(plots.plot_learning_curves({estimator.model: estimator.history_}), out / "learning_curve.png")
 

@@ -36,10 +36,22 @@ def mae(y_true, y_pred) -> float:
 
 
 def mape(y_true, y_pred) -> float:
-    """Mean absolute percentage error, in percent. Undefined near zero actuals: prefer sMAPE or MASE there."""
+    """Mean absolute percentage error, in percent; NaN (undefined, written as null in metrics.json) when an
+    actual value is zero or the actual values change sign, as Darts and sktime treat it: a percentage of values
+    that reach zero is meaningless (scikit-learn's would read 1e16 and more). Prefer sMAPE or MASE there.
+
+    Example:
+        >>> mape([100.0, 200.0], [110.0, 180.0])
+        10.0
+        >>> mape([-1.0, 2.0], [0.0, 2.0])
+        nan
+    """
     from sklearn.metrics import mean_absolute_percentage_error
 
-    return float(100 * mean_absolute_percentage_error(*_flat(y_true, y_pred)))
+    y_true, y_pred = _flat(y_true, y_pred)
+    if len(y_true) == 0 or (y_true == 0).any() or (y_true.min() < 0 < y_true.max()):
+        return float("nan")
+    return float(100 * mean_absolute_percentage_error(y_true, y_pred))
 
 
 def smape(y_true, y_pred) -> float:

@@ -307,3 +307,25 @@ def test_datasets_lists_every_task_and_help_shows_defaults():
     text = " ".join(run("train", "--help").output.split())
     assert "default: the model's recipe, else 20 forecast, 100 classify, 30 regress/rul" in text
     assert "customary target" in text
+
+
+def test_train_on_the_raw_pollution_csv_prints_and_stores_what_it_inferred(tmp_path):
+    import os
+    from pathlib import Path
+
+    csv = tmp_path / "pollution.csv"
+    with open(Path(os.environ["CNNLSTM_DATA_DIR"]) / "beijing_pm25" / "pollution.csv") as file:
+        csv.write_text("".join(next(file) for _ in range(301)))
+    out = tmp_path / "run"
+    trained = run("train", "--data", csv, "--model", "linear", "--window", "24", "--horizon", "6", "--epochs", "1",
+                  "--target", "pm2.5", "--past-covariate", "cbwd", "--missing", "interpolate", "--out", out).output
+    assert "time column 'date' (assembled from 'year', 'month', 'day', 'hour'), freq 'h'" in trained
+    assert "one-hot encoded: 'cbwd' ['NE', 'NW', 'SE', 'cv']" in trained
+    assert "columns not used: 'No' (row numbers: 1, 2, 3, ...); 'DEWP' (not named)" in trained
+    state = json.loads((out / "config.json").read_text())["state"]
+    assert state["time_col"] == "date" and state["time_parts"] == ["year", "month", "day", "hour"]
+    result = run("train", "--data", csv, "--time-col", "No", "--dry-run", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "`time_col` names 'No', a column of numbers (1, 2, 3, ...), not dates" in result.output
+    result = run("train", "--data", csv, "--time-col", "year,month,day,hour", "--target", "TEMP", "--dry-run")
+    assert "time_parts: ['year', 'month', 'day', 'hour']" in result.output

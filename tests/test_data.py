@@ -6,6 +6,9 @@ Every error message is pinned on its key words: the argument, what was received 
 from __future__ import annotations
 
 import importlib.util
+import os
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -94,6 +97,32 @@ def test_blank_lines_only_csv_is_a_clear_error(tmp_path):
     path = tmp_path / "blank.csv"
     path.write_text("\n\n")
     with pytest.raises(ValueError, match=r"`data` has no columns to read.*blank\.csv.*Fix: pass a CSV"):
+        read_table(path)
+
+
+def test_csv_cut_off_mid_row_warns_and_leaves_that_row_out(tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_text("date,load,temp\n2024-01-01 00:00,1,5\n2024-01-01 01:00,2,6\n2024-01-01 02:00,3")
+    with pytest.warns(UserWarning, match=r"`data` ends in an incomplete line \(2 of 3 fields, no line break\): '2024-01-01 02:00,3'\. The file looks cut off; that row was left out, 2 rows were read\. Received: data=.*cut\.csv.*Fix: download or write the file again"):
+        frame = read_table(path)
+    assert len(frame) == 2 and frame["temp"].dtype == np.int64  # read again without it: no NaN-made floats
+    path.write_text("date,load\n2024-01-01 00:00,1\n2024-01-01 01:00,2")  # no final line break, yet complete
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(read_table(path)) == 2
+
+
+def test_malformed_and_truncated_compressed_files(tmp_path):
+    import gzip
+
+    path = tmp_path / "extra.csv"
+    path.write_text("date,load\n2024-01-01,1\n2024-01-02,2,9\n")
+    with pytest.raises(ValueError, match=r"`data` is not a well-formed table: .*Expected 2 fields in line 3, saw 3\. Received: data=.*Fix: correct that line"):
+        read_table(path)
+    packed = gzip.compress(hourly(ramp(2000)).to_csv(index=False).encode())
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ValueError, match=r"`data` is a damaged or truncated compressed file \(.*\)\. Received: data=.*cut\.csv\.gz.*Fix: download or write the file again"):
         read_table(path)
 
 
@@ -192,9 +221,15 @@ def test_non_numeric_value_with_interpolate_is_missing(tmp_path):
     np.testing.assert_allclose(data.values[:, 0], [1, 2, 3, 4, 5])
 
 
-def test_text_column_is_not_a_target():
+def test_text_column_is_not_a_target_and_is_reported():
     frame = hourly(ramp(4), site=["a", "b", "c", "d"])
-    assert prepare(frame, SeriesSpec(calendar=None)).columns == ["load"]
+    with pytest.warns(UserWarning, match=r"`data` columns left out of the targets: 'site' \(text: 'a', 'b', 'c', \.\.\.\)\. Fix: name the columns to forecast in targets=, and pass a text column as past_covariates="):
+        data = prepare(frame, SeriesSpec(calendar=None))
+    assert data.columns == ["load"] and data.unused == {"site": "text: 'a', 'b', 'c', ..."}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the user chose the targets: nothing is left out behind their back
+        data = prepare(frame, SeriesSpec(targets=["load"], calendar=None))
+    assert data.unused == {"site": "text: 'a', 'b', 'c', ..."}
 
 
 def test_infinite_values_are_an_error():
@@ -278,6 +313,164 @@ def test_series_shorter_than_window_plus_horizon_fails_before_training():
     with pytest.raises(ValueError, match=r"The data is too short: it has 20 rows, of which split=.* puts 14 in the training part, but window=24 \+ horizon=12 needs at least 36 there\. Fix: lower window"):
         forecaster.fit(frame)
     assert not hasattr(forecaster, "net_")
+
+
+# -----------------------------------------------------------------------------
+# prepare: which column is the time (never integers read as nanoseconds)
+
+def pollution_csv(tmp_path, rows: int) -> Path:
+    """The first rows of the UCI Beijing PM2.5 file as a user has it: No, year, month, day, hour, pm2.5, ..., cbwd."""
+    source = Path(os.environ["CNNLSTM_DATA_DIR"]) / "beijing_pm25" / "pollution.csv"
+    path = tmp_path / "pollution.csv"
+    with open(source) as file:
+        path.write_text("".join(next(file) for _ in range(rows + 1)))
+    return path
+
+
+def test_pollution_layout_assembles_year_month_day_hour(tmp_path):
+    frame = read_table(pollution_csv(tmp_path, rows=1600))  # the first rain ('Ir') falls in row 1504
+    assert frame.columns.tolist()[:6] == ["No", "year", "month", "day", "hour", "pm2.5"]
+    with pytest.warns(UserWarning, match=r"left out of the targets: 'No' \(row numbers: 1, 2, 3, \.\.\.\); 'cbwd' \(text: 'NW', 'cv', 'NE', \.\.\.\)"):
+        data = prepare(frame, SeriesSpec(missing="interpolate", calendar=None))
+    assert data.spec.time_col == "date" and data.spec.time_parts == ["year", "month", "day", "hour"]
+    assert data.freq == "h" and data.timestamps[0][0] == pd.Timestamp("2010-01-01 00:00")
+    assert data.timestamps[0][-1] == pd.Timestamp("2010-01-01") + pd.Timedelta(hours=1599)
+    assert data.columns == ["pm2.5", "DEWP", "TEMP", "PRES", "Iws", "Is", "Ir"]  # no year, month, No or cbwd
+    again = prepare(frame, data.spec)  # the resolved spec (as a run folder stores it) prepares raw data alike
+    np.testing.assert_array_equal(again.values, data.values)
+
+
+def test_the_whole_pollution_file_reads_as_hourly_data():
+    frame = read_table(Path(os.environ["CNNLSTM_DATA_DIR"]) / "beijing_pm25" / "pollution.csv")
+    data = prepare(frame, SeriesSpec(targets=["pm2.5"], missing="interpolate", calendar=None))
+    assert data.freq == "h" and len(data.values) == 43824  # before: 43812 duplicate timestamps in 'month'
+    assert data.unused["cbwd"].startswith("text") and data.unused["No"].startswith("row numbers")
+
+
+@pytest.mark.parametrize("time_col", [["year", "month", "day", "hour"], "year,month,day,hour"])
+def test_time_col_names_the_parts_to_assemble(time_col):
+    frame = pd.DataFrame({"yr": [2024] * 4, "year": 2024, "month": 2, "day": 29, "hour": [0, 1, 2, 3],
+                          "load": ramp(4)})
+    data = prepare(frame, SeriesSpec(time_col=time_col, targets=["load"], calendar=None))
+    assert data.timestamps[0][0] == pd.Timestamp("2024-02-29 00:00") and data.freq == "h"
+    assert data.spec.time_parts == ["year", "month", "day", "hour"]
+
+
+def test_yearly_data_from_an_integer_year_column():
+    frame = pd.DataFrame({"year": np.arange(1990, 2000), "sunspots": np.sin(np.arange(10.0))})
+    data = prepare(frame, SeriesSpec())
+    assert data.spec.time_parts == ["year"] and data.freq in ("YS-JAN", "YS", "AS-JAN")
+    assert prepare(frame, SeriesSpec(time_col="year")).timestamps[0][1] == pd.Timestamp("1991-01-01")
+
+
+def test_parts_that_form_no_date_name_the_row():
+    frame = pd.DataFrame({"year": 2024, "month": [1, 13, 1], "day": 1, "load": ramp(3)})
+    with pytest.raises(ValueError, match=r"columns 'year', 'month', 'day' \(read as year, month, day\) form no date at row 1: year=2024, month=13, day=1\. Fix: correct or drop that row"):
+        prepare(frame, SeriesSpec())
+
+
+def test_parts_must_be_whole_numbers():
+    frame = pd.DataFrame({"year": 2024, "month": ["jan", "feb", "mar"], "load": ramp(3)})
+    with pytest.raises(ValueError, match=r"`time_col` column 'month' \(the month\) must hold whole numbers .*Received: 'jan', 'feb', 'mar', \.\.\.\. Fix: pass the integer month column"):
+        prepare(frame, SeriesSpec(time_col=["year", "month"]))
+    with pytest.raises(ValueError, match=r"`time_col` as a list names the columns to assemble .* 1 to 6 of them\. Received: time_col=\[\]"):
+        prepare(frame, SeriesSpec(time_col=[]))
+    with pytest.raises(ValueError, match=r"`time_col` names a column that is not in the data\. Received: time_col='mnth'.*Did you mean 'month'\?"):
+        prepare(frame, SeriesSpec(time_col="year,mnth"))
+
+
+@pytest.mark.parametrize("name", ["No", "step", "month", "timestamp"])
+def test_time_col_naming_integers_is_refused_never_read_as_nanoseconds(name):
+    frame = pd.DataFrame({name: np.arange(1, 7), "load": ramp(6)})
+    with pytest.raises(ValueError, match=rf"`time_col` names '{name}', a column of numbers \(1, 2, 3, \.\.\.\), not dates: numbers are never read as timestamps \(pandas would count nanoseconds since 1970\)\. Received: time_col='{name}'\. Fix: leave time_col=None to take the rows in order .*unit='s'.*format='%Y%m%d'.*time_col=\['year', 'month', 'day', 'hour'\]"):
+        prepare(frame, SeriesSpec(time_col=name))
+
+
+@pytest.mark.parametrize("name", ["No", "Unnamed: 0", "step", "index"])
+def test_a_row_number_column_is_never_a_target(name):
+    numbers = np.arange(6) if name != "No" else np.arange(1, 7)
+    frame = hourly(np.sin(np.arange(6.0))).assign(**{name: numbers})
+    with pytest.warns(UserWarning, match=rf"left out of the targets: '{name}' \(row numbers: "):
+        data = prepare(frame, SeriesSpec(calendar=None))
+    assert data.columns == ["load"] and data.spec.time_col == "date"
+    plain = pd.DataFrame({name: numbers, "load": np.sin(np.arange(6.0))})  # no time column: rows in order
+    with pytest.warns(UserWarning, match="row numbers"):
+        data = prepare(plain, SeriesSpec())
+    assert data.columns == ["load"] and data.spec.time_col is None and data.freq is None
+    stacked = pd.concat([frame.assign(site="a"), frame.assign(site="b")], ignore_index=True)  # restarts per series
+    with pytest.warns(UserWarning, match="row numbers"):
+        assert prepare(stacked, SeriesSpec(id_col="site", calendar=None)).columns == ["load"]
+
+
+def test_integer_time_fields_are_never_the_time_column():
+    frame = pd.DataFrame({"month": np.tile(np.arange(1, 13), 2), "load": np.sin(np.arange(24.0))})
+    with pytest.warns(UserWarning, match=r"'month' \(integers named like a time field \(not read as dates\)\)"):
+        data = prepare(frame, SeriesSpec())
+    assert data.spec.time_col is None and data.columns == ["load"]  # before: 'month' read as nanoseconds
+
+
+@pytest.mark.parametrize("name,values,freq", [
+    ("Month", ["1949-01", "1949-02", "1949-03", "1949-04"], "MS"),  # the airline file's layout
+    ("when", ["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 02:00", "2024-01-01 03:00"], "h"),
+])
+def test_a_text_column_of_dates_is_found(name, values, freq):
+    frame = pd.DataFrame({"site": list("abab"), name: values, "load": ramp(4)})
+    with pytest.warns(UserWarning, match="'site' \\(text"):
+        data = prepare(frame, SeriesSpec(calendar=None))
+    assert data.spec.time_col == name and data.freq == freq and data.columns == ["load"]
+
+
+# -----------------------------------------------------------------------------
+# prepare: text covariates, one-hot encoded
+
+
+def windy(n: int = 8) -> pd.DataFrame:
+    return hourly(np.sin(np.arange(float(n))), wind=(["NW", "cv", "NE", "NW"] * n)[:n])
+
+
+def test_text_covariate_is_one_hot_encoded():
+    data = prepare(windy(), SeriesSpec(targets=["load"], past_covariates=["wind"], calendar=None))
+    assert data.columns == ["load", "wind_NE", "wind_NW", "wind_cv"]
+    assert data.spec.categories == {"wind": ["NE", "NW", "cv"]} and data.num_past == 3
+    np.testing.assert_array_equal(data.values[:4, 1:], [[0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]])
+
+
+def test_unseen_category_is_all_zeros_with_a_warning():
+    spec = prepare(windy(), SeriesSpec(targets=["load"], future_covariates=["wind"], calendar=None)).spec
+    later = windy().assign(wind=["NW", "SW", "SW", "cv", "NE", "NW", "NW", "cv"])
+    with pytest.warns(UserWarning, match=r"column 'wind' holds 1 categories not seen in training \(\['SW'\], in 2 rows\); they are encoded as no category \(all zeros\)"):
+        data = prepare(later, spec)
+    np.testing.assert_array_equal(data.values[1:3, 1:], 0.0)
+
+
+def test_categories_after_the_training_part_are_dropped():
+    from cnnlstm.data.prepare.series import fit_categories
+
+    frame = windy().assign(wind=["NW", "cv", "NW", "cv", "NW", "SE", "SE", "cv"])
+    data = prepare(frame, SeriesSpec(targets=["load"], past_covariates=["wind"], calendar=None))
+    with pytest.warns(UserWarning, match=r"Categories first seen after the training part are encoded as all zeros .*'wind': \['SE'\]"):
+        fitted = fit_categories(data, [5])
+    assert fitted.columns == ["load", "wind_NW", "wind_cv"] and fitted.num_past == 2
+    assert fitted.spec.categories == {"wind": ["NW", "cv"]}
+    np.testing.assert_array_equal(fitted.values[5:7, 1:], 0.0)
+
+
+def test_text_covariate_gaps():
+    frame = windy().astype({"wind": object})
+    frame.loc[2, "wind"] = None
+    spec = SeriesSpec(targets=["load"], past_covariates=["wind"], calendar=None)
+    with pytest.raises(ValueError, match=r"column 'wind' has 1 missing values, the first at row 2 \(2024-01-01 02:00:00\)\. Fix: fill them, or pass missing='ffill'"):
+        prepare(frame, spec)
+    filled = prepare(frame, SeriesSpec(**{**spec.__dict__, "missing": "ffill"}))
+    np.testing.assert_array_equal(filled.values[2, 1:], filled.values[1, 1:])  # the last category carried on
+
+
+def test_text_target_and_too_many_categories_are_refused():
+    with pytest.raises(ValueError, match=r"`targets` names 'wind', a text column \('NW', 'cv', 'NE', \.\.\.\); a forecast target must be numeric\. Received: targets=\['wind'\]\. Fix: forecast a numeric column, and pass 'wind' as past_covariates="):
+        prepare(windy(), SeriesSpec(targets=["wind"]))
+    frame = hourly(ramp(150), tag=[f"t{i}" for i in range(150)])
+    with pytest.raises(ValueError, match=r"Covariate 'tag' is a text column with 150 distinct values .* one-hot encoding takes at most 100\. Fix: group rare values"):
+        prepare(frame, SeriesSpec(targets=["load"], past_covariates=["tag"]))
 
 
 # -----------------------------------------------------------------------------

@@ -319,3 +319,69 @@ def test_cnn_lstm_forecasts_with_its_recipe_and_the_users_hyperparameters_win(et
     linear = Forecaster("cnn_lstm", head="linear", **settings).fit(frame)
     assert isinstance(linear.net_.backbone.head, torch.nn.Linear)
     assert linear.get_params()["head"] == "linear"
+
+
+def pollution_head(tmp_path, rows: int) -> "Path":
+    """The first rows of the raw UCI Beijing PM2.5 CSV (No, year, month, day, hour, pm2.5, ..., cbwd, ...)."""
+    import os
+    from pathlib import Path
+
+    path = tmp_path / "pollution.csv"
+    with open(Path(os.environ["CNNLSTM_DATA_DIR"]) / "beijing_pm25" / "pollution.csv") as file:
+        path.write_text("".join(next(file) for _ in range(rows + 1)))
+    return path
+
+
+def test_raw_pollution_csv_with_a_text_covariate_trains_saves_and_predicts(tmp_path):
+    import json
+
+    csv = pollution_head(tmp_path, rows=300)
+    forecaster = small("linear", targets=["pm2.5"], past_covariates=["cbwd", "TEMP"], future_covariates=["Iws"],
+                       missing="interpolate", split=(0.7, 0.15, 0.15))
+    report = forecaster.check(csv)  # the dry run shows what was inferred
+    assert report["time_col"] == "date" and report["time_parts"] == ["year", "month", "day", "hour"]
+    assert set(report["unused_columns"]) == {"No", "DEWP", "PRES", "Is", "Ir"}
+    forecaster.fit(csv)
+    assert forecaster.spec_.categories == {"cbwd": ["NE", "NW", "SE", "cv"]}
+    assert forecaster.columns_[:7] == ["pm2.5", "cbwd_NE", "cbwd_NW", "cbwd_SE", "cbwd_cv", "TEMP", "Iws"]
+    assert forecaster.num_past_ == 5
+    frame = pd.read_csv(csv)
+    future = pd.DataFrame({"year": 2010, "month": 1, "day": 13, "hour": range(12, 18), "Iws": [1.0, 2, 3, 4, 5, 6]})
+    forecast = forecaster.predict(frame, future=future)  # the future frame's time is assembled the same way
+    assert list(forecast.columns) == ["date", "pm2.5"]
+    assert forecast["date"].iloc[0] == pd.Timestamp("2010-01-13 12:00")  # 300 hours after the first row
+    forecaster.save(tmp_path / "run")
+    state = json.loads((tmp_path / "run" / "config.json").read_text())["state"]
+    assert state["time_col"] == "date" and state["time_parts"] == ["year", "month", "day", "hour"]
+    assert state["categories"] == {"cbwd": ["NE", "NW", "SE", "cv"]} and "No" in state["unused_columns"]
+    loaded = Forecaster.load(tmp_path / "run")
+    assert loaded.num_past_ == 5
+    pd.testing.assert_frame_equal(loaded.predict(frame, future=future), forecast)
+
+
+def test_run_folders_from_before_time_parts_still_load(airline, tmp_path):
+    import json
+
+    forecaster = small("linear").fit(airline)
+    forecaster.save(tmp_path / "run")
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    for key in ("time_parts", "categories", "unused_columns"):
+        del config["state"][key]
+    (tmp_path / "run" / "config.json").write_text(json.dumps(config))
+    pd.testing.assert_frame_equal(Forecaster.load(tmp_path / "run").predict(airline), forecaster.predict(airline))
+
+
+def test_mape_is_undefined_when_actuals_touch_or_cross_zero(tmp_path):
+    import json
+
+    from cnnlstm import checkpoint
+    from cnnlstm.metrics import forecast_metrics, mape
+
+    assert mape([100.0, 200.0], [110.0, 180.0]) == pytest.approx(10.0)
+    assert mape([-2.0, -4.0], [-1.0, -4.0]) == pytest.approx(25.0)  # all negative: defined
+    assert np.isnan(mape([0.0, 2.0], [0.1, 2.0]))  # scikit-learn's reads 4.5e14 % here
+    assert np.isnan(mape([-1.0, 2.0], [0.0, 2.0]))
+    metrics = forecast_metrics(np.array([[-0.5, 3.0]]), np.array([[0.5, 2.5]]))
+    assert np.isnan(metrics["mape"]) and np.isfinite(metrics["smape"])
+    checkpoint.write_json(tmp_path / "metrics.json", metrics)
+    assert json.loads((tmp_path / "metrics.json").read_text())["mape"] is None  # "undefined", never 2.17e16

@@ -20,6 +20,7 @@ from .. import checkpoint
 from ..data.prepare import SeriesData, SeriesSpec, future_index, prepare
 from ..data.prepare.calendar import calendar_frame
 from ..data.prepare.scaling import SeriesScaler
+from ..data.prepare.series import encode, encoded_columns, fit_categories, time_values
 from ..data.prepare.splits import Bounds, check_split, split_bounds
 from ..data.prepare.windows import window_index, window_starts
 from ..data.sources.io import read_table
@@ -114,6 +115,7 @@ class Forecaster(Estimator):
         device = resolve_device(self.device)
         series = prepare(_as_table(data), self._spec())
         bounds = [split_bounds(int(n), split, t) for n, t in zip(series.lengths, series.timestamps)]
+        series = fit_categories(series, [b.train_end for b in bounds])  # text covariates: training categories only
         self._check_lengths(series, bounds, split)
         scaler = SeriesScaler(self.scaler).fit(series.values, series.starts,
                                                series.starts + [b.train_end for b in bounds])
@@ -164,6 +166,7 @@ class Forecaster(Estimator):
         self.spec_ = series.spec
         self.columns_, self.num_targets_, self.num_past_ = series.columns, series.num_targets, series.num_past
         self.freq_, self.series_ids_ = series.freq, series.series_ids
+        self.unused_columns_ = series.unused  # column -> why it plays no role (text, row numbers, ...)
         self.season_length_ = self.season_length or season_length(series.freq)
         self.scaler_ = prepared.scaler
         with self._seeded(prepared.device):
@@ -194,7 +197,8 @@ class Forecaster(Estimator):
             shape = tuple(net.eval()(torch.zeros(2, self.window, series.num_features)).shape)
         return {"estimator": repr(self), "model": self.model, "parameters": sum(p.numel() for p in net.parameters()),
                 "series": series.num_series, "rows": int(series.lengths.sum()), "freq": series.freq,
-                "time_col": series.spec.time_col, "targets": list(series.spec.targets),
+                "time_col": series.spec.time_col, "time_parts": series.spec.time_parts,
+                "targets": list(series.spec.targets), "unused_columns": series.unused,
                 "past_covariates": list(series.spec.past_covariates),
                 "future_covariates": list(series.spec.future_covariates), "calendar": list(series.spec.calendar),
                 "window": self.window, "horizon": self.horizon,
@@ -286,15 +290,17 @@ class Forecaster(Estimator):
             column = series.num_observed
             if future_frame is not None:
                 part = future_frame if spec.id_col is None else future_frame[future_frame[spec.id_col].astype(str) == series_id]
-                if spec.time_col is not None and spec.time_col in part:
-                    part = part.set_index(pd.DatetimeIndex(pd.to_datetime(part[spec.time_col]))).reindex(stamps)
+                times = time_values(part, spec)  # the time column, or the year/month/... columns assembled
+                if times is not None:
+                    part = part.set_index(pd.DatetimeIndex(times)).reindex(stamps)
                 if len(part) < self.horizon or part[spec.future_covariates].isna().to_numpy().any():
                     raise ValueError(
                         f"`future` must give {spec.future_covariates} for each of the {self.horizon} steps after the end "
                         f"of series {series_id!r} ({stamps[0]} .. {stamps[-1]}). Received: {len(part)} usable rows."
                     )
-                block[:, column : column + len(spec.future_covariates)] = part[spec.future_covariates].to_numpy()[: self.horizon]
-                column += len(spec.future_covariates)
+                encoded = encode(part.iloc[: self.horizon], spec.future_covariates, spec, what="future")
+                block[:, column : column + encoded.shape[1]] = encoded  # a text covariate: one-hot, as in fit
+                column += encoded.shape[1]
             if spec.calendar:
                 block[:, column:] = calendar_frame(stamps, spec.calendar).to_numpy()
             blocks.append(block)
@@ -394,18 +400,21 @@ class Forecaster(Estimator):
     # ------------------------------------------------------------------ save / load
     def _get_state(self) -> dict:
         return {**dataclasses.asdict(self.spec_), "columns": self.columns_, "freq": self.freq_,
-                "series_ids": self.series_ids_, "season_length": self.season_length_}
+                "series_ids": self.series_ids_, "season_length": self.season_length_,
+                "unused_columns": self.unused_columns_}
 
     def _write_files(self, folder: Path) -> None:
         checkpoint.write_json(folder / "scaler.json", self.scaler_.state_dict())
         checkpoint.write_json(folder / "metrics.json", self.metrics_)
 
     def _set_state(self, state: dict, folder: Path) -> None:
-        self.spec_ = SeriesSpec(**{k: state[k] for k in (f.name for f in dataclasses.fields(SeriesSpec))})
+        # a field added since (time_parts, categories) keeps its default in older run folders
+        self.spec_ = SeriesSpec(**{k: state[k] for k in (f.name for f in dataclasses.fields(SeriesSpec)) if k in state})
         self.columns_, self.freq_ = state["columns"], state["freq"]
         self.series_ids_, self.season_length_ = state["series_ids"], state["season_length"]
         self.num_targets_ = len(self.spec_.targets)
-        self.num_past_ = len(self.spec_.past_covariates)
+        self.num_past_ = len(encoded_columns(self.spec_.past_covariates, self.spec_.categories))
+        self.unused_columns_ = state.get("unused_columns", {})
         self.scaler_ = SeriesScaler.from_state_dict(checkpoint.read_json(folder / "scaler.json"))
         self.metrics_ = checkpoint.read_json(folder / "metrics.json")
 

@@ -6,8 +6,12 @@ Parquet needs pyarrow, an optional extra (``pip install 'cnnlstm[parquet]'``); `
 
 from __future__ import annotations
 
+import csv
+import gzip
 import importlib.util
 import os
+import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -86,17 +90,55 @@ def _read_file(path: Path, what: str) -> pd.DataFrame:
         require_parquet("Reading")
         return pd.read_parquet(path)
     if suffixes and suffixes[-1] in (".csv", ".txt", ".tsv") or suffixes[-2:-1] in ([".csv"], [".txt"]):
+        options = {"sep": None, "engine": "python"} if suffixes[-1] == ".tsv" else {}
         try:
-            return pd.read_csv(path, sep=None, engine="python") if suffixes[-1] == ".tsv" else pd.read_csv(path)
+            frame = pd.read_csv(path, **options)
         except pd.errors.EmptyDataError:
             raise ValueError(
                 f"`{what}` has no columns to read. Received: {what}={str(path)!r}. "
                 "Fix: pass a CSV with a header row and at least one row of values."
             ) from None
+        except pd.errors.ParserError as error:
+            raise ValueError(
+                f"`{what}` is not a well-formed table: {str(error).strip()}. Received: {what}={str(path)!r}. "
+                "Fix: correct that line (quote any field that holds the separator) or remove it."
+            ) from None
+        except (EOFError, gzip.BadGzipFile, zlib.error) as error:  # a cut-off or damaged .gz
+            raise ValueError(
+                f"`{what}` is a damaged or truncated compressed file ({error}). Received: {what}={str(path)!r}. "
+                "Fix: download or write the file again."
+            ) from None
+        if _incomplete_last_line(frame, path, what):
+            frame = pd.read_csv(path, nrows=len(frame) - 1, **options)  # again: the cut row set the column types
+        return frame
     raise ValueError(
         f"`{what}` must be a .csv, .csv.gz, .txt or .parquet file. Received: {what}={str(path)!r}. "
         "Fix: convert the file, or load it yourself with pandas and pass the DataFrame."
     )
+
+
+def _incomplete_last_line(frame: pd.DataFrame, path: Path, what: str) -> bool:
+    """Whether the file was cut off mid-row: no line break at its end, and fewer fields than the header. pandas
+    would read that row with missing values, or with a number cut short; a warning says it is left out."""
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv") or frame.shape[1] < 2 or len(frame) == 0:
+        return False  # a .gz cut short fails to decompress instead; one column has no field count to check
+    with open(path, "rb") as file:
+        sep = "\t" if b"\t" in file.readline() else ","
+        file.seek(max(0, path.stat().st_size - 65536))
+        tail = file.read()
+    if tail.endswith((b"\n", b"\r")):
+        return False
+    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
+    fields = next(csv.reader([last], delimiter=sep), [])
+    if len(fields) >= frame.shape[1]:
+        return False
+    warnings.warn(
+        f"`{what}` ends in an incomplete line ({len(fields)} of {frame.shape[1]} fields, no line break): "
+        f"{last[:60]!r}. The file looks cut off; that row was left out, {len(frame) - 1} rows were read. "
+        f"Received: {what}={str(path)!r}. Fix: download or write the file again.",
+        UserWarning, stacklevel=4,
+    )
+    return True
 
 
 def _frame_from_array(array: np.ndarray, what: str) -> pd.DataFrame:
