@@ -163,7 +163,8 @@ def _fail_cleanly(func):
 
         try:
             return func(*args, **kwargs)
-        except (ValueError, TypeError, FileNotFoundError, ImportError, DatasetUnavailableError) as error:
+        except (ValueError, TypeError, FileNotFoundError, FileExistsError, ImportError,
+                DatasetUnavailableError) as error:
             if os.environ.get("CNNLSTM_DEBUG"):
                 raise
             raise click.ClickException(f"{error}\n(set CNNLSTM_DEBUG=1 for the traceback)") from None
@@ -309,11 +310,14 @@ def main(threads):
               help="With --encoder: train only the new head (the encoder's weights stay as saved).")
 @_training_options
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Run folder to write (default: runs/<model>-<data>).")
+              help="Run folder to write (default: runs/<model>-<data>). It is written beside and then renamed into "
+                   "place, so an interrupted run leaves the previous folder whole.")
+@click.option("--overwrite", is_flag=True, default=False,
+              help="Replace the run folder --out (as a whole) when it already holds a run (default: refuse).")
 @click.option("--dry-run", is_flag=True, help="Load and check data and settings, build the model, train nothing.")
 @_fail_cleanly
-def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_encoder, out, dry_run, config_file,
-          assignments, **options):
+def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_encoder, out, overwrite, dry_run,
+          config_file, assignments, **options):
     """Train one model, evaluate it on test data, and write a run folder.
 
     forecast: the run folder holds the model (config.json, model.pt, scaler.json), metrics.json (test metrics
@@ -331,6 +335,7 @@ def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_
       cnnlstm train --task rul --dataset cmapss-fd001 --model cnn_lstm --window 30 --epochs 30
       cnnlstm train --task classify --dataset CBF --model cnn_lstm --encoder runs/cnn_lstm-GunPoint --freeze-encoder
     """
+    from . import checkpoint
     from .data.tasks import read_task_data
 
     source = _source(data_path, dataset)
@@ -359,15 +364,21 @@ def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_
         settings.setdefault("horizon", 24)
         settings.setdefault("window", default_window(settings["horizon"], settings.get("season_length")))
     out = Path(out or f"runs/{settings['model']}-{task_data.name}")
+    folder_checks = dict(overwrite=overwrite, argument="--out", overwrite_flag="--overwrite")
+    checkpoint.check_replaceable(out, **folder_checks)  # before training, not after
     estimator = _estimator_class(task_data.task, task_data)(**settings)
     if dry_run:
         return _print_check(estimator.check(task_data.train if task_data.task == "forecast" else
                                             _X(task_data.train), *_y(task_data), **task_data.fit_kwargs), out)
     _print_settings(estimator, task_data)
     _seed_globally(settings.get("seed", 0))
-    if task_data.task == "forecast":
-        return _train_forecaster(estimator, task_data, out)
-    return _train_sequences(estimator, task_data, out)
+    # the whole run (model, metrics, plots) is written beside `out`, then takes its place in one step
+    with checkpoint.replacing_folder(out, **folder_checks) as folder:
+        if task_data.task == "forecast":
+            _train_forecaster(estimator, task_data, folder)
+        else:
+            _train_sequences(estimator, task_data, folder)
+    echo(f"Run folder: {out}")
 
 
 def _X(data):
@@ -409,7 +420,6 @@ def _train_forecaster(estimator, task_data, out: Path) -> None:
     checkpoint.write_json(out / "metrics.json", result)
     _forecast_plots(out, estimator, backtest, frame)
     echo(_metrics_table(result["table"], f"Test backtest, {len(backtest.origins)} origins"))
-    echo(f"Run folder: {out}")
 
 
 def _forecast_plots(out: Path, estimator, backtest, frame) -> None:
@@ -444,7 +454,6 @@ def _train_sequences(estimator, task_data, out: Path) -> None:
     checkpoint.write_json(out / "metrics.json", result)
     if "test" in result:
         echo(_scalar_table(result["test"], f"Test metrics: {estimator.model} on {task_data.name} ({task_data.task})"))
-    echo(f"Run folder: {out}")
 
 
 def _evaluate(estimator, test, kwargs: dict, plots_to: Path | None = None) -> dict:
@@ -547,7 +556,7 @@ def write_output(frame, path) -> None:
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.argument("run_dir", type=click.Path(file_okay=False))
 @_data_options
 @click.option("--future", "future_path", type=click.Path(dir_okay=False, exists=True), default=None,
               help="forecast: the future covariates for the forecast period, when the model uses them.")
@@ -589,7 +598,7 @@ def predict(run_dir, data_path, dataset, data_dir, future_path, target, id_col, 
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.argument("run_dir", type=click.Path(file_okay=False))
 @_data_options
 @click.option("--target", default=None, help="classify/regress: the label or value column of a table.")
 @click.option("--id-col", default=None, help="classify/regress: the column naming each sequence of several rows.")

@@ -329,3 +329,50 @@ def test_train_on_the_raw_pollution_csv_prints_and_stores_what_it_inferred(tmp_p
     assert "`time_col` names 'No', a column of numbers (1, 2, 3, ...), not dates" in result.output
     result = run("train", "--data", csv, "--time-col", "year,month,day,hour", "--target", "TEMP", "--dry-run")
     assert "time_parts: ['year', 'month', 'day', 'hour']" in result.output
+
+
+def test_train_refuses_an_existing_run_unless_overwrite_and_replaces_it_whole(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    linear = ["train", "--dataset", "airline", "--model", "linear", "--window", "24", "--horizon", "6", "--epochs", "1",
+              "--out", out]
+    run(*linear)
+    (out / "notes.txt").write_text("belongs to the first run")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    result = run(*linear, "--seed", "1", ok=False)  # refused before training
+    assert result.exit_code == 1 and "Traceback" not in result.output and "Test backtest" not in result.output
+    assert f"`--out` '{out}' already holds a saved run (config.json)" in result.output
+    assert "Fix: pass --overwrite to replace it (the whole folder), or choose another --out." in result.output
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed while plotting")
+
+    monkeypatch.setattr("cnnlstm.plots.save_figure", crash)  # dies after the model is saved, before the plots
+    with pytest.raises(RuntimeError, match="killed while plotting"):
+        run(*linear, "--seed", "1", "--overwrite")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the first run, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no half-written folder beside it
+    monkeypatch.undo()
+
+    assert f"Run folder: {out}" in run(*linear, "--seed", "1", "--overwrite").output
+    assert json.loads((out / "config.json").read_text())["params"]["seed"] == 1
+    assert not (out / "notes.txt").exists() and (out / "forecast.png").exists()  # the folder replaced as a whole
+
+
+def test_predict_names_a_damaged_or_interrupted_run_folder_in_one_line(tmp_path):
+    from cnnlstm import Forecaster, datasets
+
+    out = tmp_path / "run"
+    Forecaster(model="linear", window=24, horizon=6, epochs=1, progress=False).fit(datasets.load("airline")).save(out)
+    weights = out / "model.pt"
+    weights.write_bytes(weights.read_bytes()[:100])
+    result = run("predict", out, "--dataset", "airline", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"Error: '{weights}' is not a readable torch weights file" in result.output
+    assert "Fix: save the model again" in result.output.splitlines()[0]
+
+    (tmp_path / "run").rename(tmp_path / "run.old-999999999-0a1b2c3d")  # as a save killed between renames leaves it
+    result = run("evaluate", out, "--dataset", "airline", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"'{out}' is missing: a save to it was interrupted, and the previous folder is in " in result.output
+    assert f"Fix: restore it with `mv {out}.old-999999999-0a1b2c3d {out}`." in result.output

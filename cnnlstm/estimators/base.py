@@ -212,18 +212,20 @@ class Estimator:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model folder: config.json, model.pt (weights only), history.csv and the estimator's own files.
 
-        Every file is written atomically and config.json last, so a folder with config.json is complete.
+        The folder is written beside `path` and then takes its place in one step, replacing a model saved there
+        before as a whole: a crash at any point leaves the complete old folder or the complete new one, never a mix
+        (`cnnlstm.checkpoint.replacing_folder`). A folder holding other files but no config.json is refused.
         """
         self._check_fitted()
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
         config = {"format_version": FORMAT_VERSION, "library_version": _library_version(),
                   "estimator": type(self).__name__, "params": _json_params(self.get_params()),
                   "network": self.net_.config, "state": self._get_state()}
-        checkpoint.save_weights(path / "model.pt", self.net_.state_dict())
-        checkpoint.atomic_write_text(path / "history.csv", self.history_.to_csv(index=False))
-        self._write_files(path)
-        checkpoint.write_json(path / "config.json", config)
+        with checkpoint.replacing_folder(path) as folder:
+            checkpoint.save_weights(folder / "model.pt", self.net_.state_dict())
+            checkpoint.atomic_write_text(folder / "history.csv", self.history_.to_csv(index=False))
+            self._write_files(folder)
+            checkpoint.write_json(folder / "config.json", config)
         return path
 
     @classmethod
@@ -240,14 +242,35 @@ class Estimator:
 
     @classmethod
     def _from_config(cls, config: dict, path: Path, device: str):
-        params = {**config["params"], "device": device}
-        estimator = cls(**cls._params_from_json(params))
+        file = str(path / "config.json")
+        try:
+            estimator = cls(**cls._params_from_json({**config["params"], "device": device}))
+        except (TypeError, ValueError, KeyError) as error:
+            raise checkpoint.DamagedFileError(
+                f"{file!r} has \"params\" that make no {cls.__name__} ({checkpoint.one_line(error)}). "
+                "Fix: keep config.json as save() wrote it, or save the model again."
+            ) from error
         estimator.device_ = resolve_device(device)
-        estimator.net_ = cls._rebuild_network(cls._network_from_json(config["network"]))
-        estimator.net_.load_state_dict(checkpoint.load_weights(path / "model.pt"))
+        try:
+            estimator.net_ = cls._rebuild_network(cls._network_from_json(config["network"]))
+        except (TypeError, ValueError, KeyError, RuntimeError) as error:
+            raise checkpoint.DamagedFileError(
+                f"{file!r} has a \"network\" that cannot be built ({checkpoint.one_line(error)}). "
+                "Fix: keep config.json as save() wrote it, or save the model again."
+            ) from error
+        checkpoint.load_state(estimator.net_, path / "model.pt")  # every weight's name and shape checked first
         estimator.net_.to(estimator.device_).eval()
-        estimator.history_ = pd.read_csv(path / "history.csv")
-        estimator._set_state(config["state"], path)
+        estimator.history_ = _read_history(path)
+        try:
+            estimator._set_state(config["state"], path)
+        except checkpoint.DamagedFileError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+            what = (f"lacks the key {error}" if isinstance(error, KeyError)
+                    else f"is damaged ({checkpoint.one_line(error)})")
+            raise checkpoint.DamagedFileError(
+                f"{file!r}: its \"state\" {what}. Fix: keep config.json as save() wrote it, or save the model again."
+            ) from error
         return estimator
 
     @classmethod
@@ -264,24 +287,62 @@ class Estimator:
 
 
 def read_config(folder: Path) -> dict:
-    """config.json of a model folder, its format version checked."""
+    """config.json of a model folder, its format version and its parts checked."""
     file = Path(folder) / "config.json"
-    if not file.exists():
+    if not file.is_file():
+        interrupted = checkpoint.interrupted_save(folder)
+        if interrupted:
+            raise FileNotFoundError(interrupted)
+        held = ""
+        if Path(folder).is_dir():
+            names = sorted(p.name for p in Path(folder).iterdir())
+            held = f" (it holds {', '.join(names[:5]) + (', ...' if len(names) > 5 else '') or 'nothing'})"
         raise FileNotFoundError(
             f"`path` must be a model folder written by an estimator's save() (with config.json). "
-            f"Received: path={str(folder)!r}."
+            f"Received: path={str(folder)!r}{held}. Fix: pass the folder given to save() or `cnnlstm train --out`."
         )
     config = checkpoint.read_json(file)
-    version = config.get("format_version") if isinstance(config, dict) else None
-    if version not in READABLE_VERSIONS:
-        raise ValueError(
+    if not isinstance(config, dict):
+        raise checkpoint.DamagedFileError(
+            f"{str(file)!r} must hold a JSON object (format_version, estimator, params, network, state). "
+            f"Received: a JSON {type(config).__name__}. Fix: keep config.json as save() wrote it, or save the "
+            "model again."
+        )
+    version = config.get("format_version")
+    if type(version) is not int or version not in READABLE_VERSIONS:  # true and 2.0 are not versions either
+        newer = type(version) is int and version > FORMAT_VERSION
+        origin = f", and {version} is newer than this cnnlstm writes" if newer else ""
+        raise checkpoint.DamagedFileError(
             f"{str(file)!r} has format_version {version!r}; this cnnlstm ({_library_version()}) reads versions "
-            f"{', '.join(map(str, READABLE_VERSIONS))}. Fix: load it with the cnnlstm version that saved it "
+            f"{', '.join(map(str, READABLE_VERSIONS))}{origin}. Fix: load it with the cnnlstm version that saved it "
             "(config.json's library_version), or retrain and save with this one."
         )
     if version == 1:
         config = _from_version_1(config)
+    for key, kind in (("estimator", str), ("params", dict), ("network", dict), ("state", dict)):
+        if not isinstance(config.get(key), kind):
+            received = "nothing" if key not in config else f"a JSON {type(config[key]).__name__}"
+            raise checkpoint.DamagedFileError(
+                f"{str(file)!r} must have {key!r} as a JSON {'string' if kind is str else 'object'}, as save() "
+                f"writes it. Received: {received}. Fix: keep config.json as save() wrote it, or save the model again."
+            )
     return config
+
+
+def _read_history(folder: Path) -> pd.DataFrame:
+    """history.csv of a model folder: the learning curve, one row per epoch."""
+    file = Path(folder) / "history.csv"
+    if not file.is_file():
+        raise checkpoint.DamagedFileError(
+            f"{str(folder)!r} lacks history.csv, which save() writes: the folder is incomplete or was edited. "
+            "Fix: save the model again, or copy the whole folder again."
+        )
+    try:
+        return pd.read_csv(file)
+    except (ValueError, UnicodeDecodeError) as error:  # pandas' EmptyDataError and ParserError are ValueErrors
+        raise checkpoint.DamagedFileError(
+            f"{str(file)!r} is not the CSV save() wrote ({checkpoint.one_line(error)}). Fix: save the model again."
+        ) from None
 
 
 def _from_version_1(config: dict) -> dict:

@@ -415,8 +415,35 @@ class Forecaster(Estimator):
         self.num_targets_ = len(self.spec_.targets)
         self.num_past_ = len(encoded_columns(self.spec_.past_covariates, self.spec_.categories))
         self.unused_columns_ = state.get("unused_columns", {})
-        self.scaler_ = SeriesScaler.from_state_dict(checkpoint.read_json(folder / "scaler.json"))
-        self.metrics_ = checkpoint.read_json(folder / "metrics.json")
+        self.scaler_ = self._read_scaler(folder)
+        self.metrics_ = checkpoint.read_folder_json(folder, "metrics.json")
+
+    def _read_scaler(self, folder: Path) -> SeriesScaler:
+        """scaler.json, checked against the model: one (offset, scale) row per series, one column per feature."""
+        file = str(folder / "scaler.json")
+        state = checkpoint.read_folder_json(folder, "scaler.json")
+        missing = [k for k in ("kind", "offset", "scale") if not isinstance(state, dict) or k not in state]
+        if missing:
+            held = f"it holds {sorted(state)}" if isinstance(state, dict) else f"it holds a JSON {type(state).__name__}"
+            raise checkpoint.DamagedFileError(
+                f"{file!r} lacks {', '.join(map(repr, missing))} ({held}). Fix: keep scaler.json as save() wrote it, "
+                "or save the model again."
+            )
+        expected = (len(self.series_ids_), self.net_.config["num_features"])
+        for key in ("offset", "scale"):
+            try:
+                values = np.asarray(state[key], dtype=np.float64)
+            except (TypeError, ValueError):
+                values = None
+            if values is None or values.shape != expected or not np.isfinite(values).all():
+                got = "values that are not numbers" if values is None else (
+                    f"shape {values.shape}" if values.shape != expected else "values that are not finite")
+                raise checkpoint.DamagedFileError(
+                    f"{file!r}: {key!r} must be {expected[0]} series x {expected[1]} features of finite numbers, "
+                    f"as the model reads them. Received: {got}. Fix: keep scaler.json as save() wrote it, or save "
+                    "the model again."
+                )
+        return SeriesScaler.from_state_dict(state)
 
     @classmethod
     def _params_from_json(cls, params: dict) -> dict:
