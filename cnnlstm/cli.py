@@ -76,7 +76,8 @@ def _data_options(func):
                         help="A named dataset (see `cnnlstm datasets`), e.g. airline, etth1, GunPoint, cmapss-fd001.")(func)
     func = click.option("--data", "data_path", type=click.Path(exists=True), default=None,
                         help="A file: CSV or Parquet (any task), .ts (classify/regress), .npy/.npz or a folder of "
-                             "frames (image sequences).")(func)
+                             "frames (image sequences); or a folder of <Name>_TRAIN.ts and <Name>_TEST.ts "
+                             "(classify/regress: trains on TRAIN, scores on TEST).")(func)
     return func
 
 
@@ -163,10 +164,12 @@ def _fail_cleanly(func):
 
         try:
             return func(*args, **kwargs)
-        except (ValueError, TypeError, FileNotFoundError, FileExistsError, ImportError,
-                DatasetUnavailableError) as error:
+        except (ValueError, TypeError, OSError, ImportError, DatasetUnavailableError) as error:
             if os.environ.get("CNNLSTM_DEBUG"):
                 raise
+            if isinstance(error, OSError) and error.filename is not None:  # the system's own: permissions, a full disk
+                error = (f"{error.strerror}: {error.filename!r}. Fix: check that path (and its permissions), or choose "
+                         "another.")
             raise click.ClickException(f"{error}\n(set CNNLSTM_DEBUG=1 for the traceback)") from None
 
     return wrapper
@@ -510,6 +513,30 @@ def _read_for(estimator, source, data_dir, target, group, *, labelled: bool):
     return read_task_data(source, task=task, target=target, group=group, data_dir=data_dir, labelled=labelled)
 
 
+def _check_out(out, results: str, **inputs) -> None:
+    """Refuse an --out that is one of the input files: writing it would destroy the data it was computed from."""
+    if out is None:
+        return
+    for option, path in inputs.items():
+        if path is not None and Path(path).exists() and Path(out).exists() and os.path.samefile(out, path):
+            raise click.UsageError(
+                f"--out {out} is the {option} file itself: writing there would replace the data with the results. "
+                f"Fix: choose another file, e.g. --out {Path(out).with_stem(Path(out).stem + '_' + results)}."
+            )
+
+
+def _check_forecast_options(estimator, **options) -> None:
+    """--target and --id-col name a table's columns for whole sequences; a forecaster knows its own columns."""
+    from .estimators import Forecaster
+
+    given = [name for name, value in options.items() if value is not None]
+    if isinstance(estimator, Forecaster) and given:
+        raise click.UsageError(
+            f"{given[0]} applies to classify and regress runs; this run folder holds a Forecaster, which reads the "
+            f"columns it was trained with (targets {list(estimator.spec_.targets)}). Fix: leave {given[0]} out."
+        )
+
+
 def _prediction_frame(estimator, data):
     """What `predict` writes: a forecast table; labels and probabilities; values; units' predictions."""
     import numpy as np
@@ -578,7 +605,9 @@ def predict(run_dir, data_path, dataset, data_dir, future_path, target, id_col, 
     """
     if out is not None and Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.UsageError(f"--out must end in {', '.join(OUTPUT_SUFFIXES)}. Received: --out {out}.")
+    _check_out(out, "predictions", **{"--data": data_path, "--future": future_path})
     estimator = _load_run(run_dir)
+    _check_forecast_options(estimator, **{"--target": target, "--id-col": id_col})
     task_data = _read_for(estimator, _source(data_path, dataset), data_dir, target, id_col, labelled=False)
     data = task_data.test if task_data.test is not None else task_data.train  # a named set: its test split
     if dry_run:
@@ -619,7 +648,9 @@ def evaluate(run_dir, data_path, dataset, data_dir, target, id_col, stride, out,
     """
     from . import checkpoint
 
+    _check_out(out, "metrics", **{"--data": data_path})
     estimator = _load_run(run_dir)
+    _check_forecast_options(estimator, **{"--target": target, "--id-col": id_col})
     task_data = _read_for(estimator, _source(data_path, dataset), data_dir, target, id_col, labelled=True)
     if dry_run:
         echo(f"[bold]dry run[/bold]: {estimator!r} from {run_dir}; data {task_data.name} read for {task_data.task}; "

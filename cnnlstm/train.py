@@ -70,6 +70,7 @@ def _as_windows(windows) -> DeviceWindows | None:
 
 
 SCHEDULES = ("cosine", "plateau")
+_EXAMPLES = {"epochs": 20, "batch_size": 64, "eval_batch_size": 1024, "max_steps_per_epoch": 100, "stop_after": 10}
 
 
 @dataclass
@@ -105,7 +106,8 @@ class TrainConfig:
             if name in ("max_steps_per_epoch", "stop_after") and value is None:
                 continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}.")
+                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}. "
+                                 f"Fix: pass a whole number of 1 or more, e.g. {name}={_EXAMPLES[name]}.")
         if not self.lr > 0:
             raise ValueError(f"`lr` must be positive. Received: lr={self.lr!r}.")
         if self.schedule not in SCHEDULES:

@@ -8,7 +8,8 @@ that works for one works for all:
                (targets, split, season, time column).
     classify   (X, y); a .ts file (UCR/UEA); .npy / .npz / a folder of frames (image sequences); a table with the
     regress    label (or value) in column `target`, one row per sequence, or several rows per sequence with `group`;
-               or a UCR/UEA name, which brings its official test split.
+               or a UCR/UEA name, or a folder holding <Name>_TRAIN.ts and <Name>_TEST.ts, which bring their test
+               split (a folder is told apart from a folder of frames by the .ts files in it).
     rul        units' rows: a table with a unit column (`group`, default "unit") and a per-row target (`target`,
                default "rul"); or a C-MAPSS name ("cmapss-fd001" .. "cmapss-fd004") with its test split.
 
@@ -95,6 +96,8 @@ def read_task_data(source, *, task: str = "auto", test_data=None, target: str | 
         name = _name(source)
     if kind is not None:
         return _named(source, kind, task, test_data, target, group, data_dir, name)
+    if ts_folder(source):  # <Name>_TRAIN.ts and <Name>_TEST.ts: the archive's layout, read as a named problem is
+        return _ts_folder(source, task, test_data, name)
     task = "forecast" if task == "auto" else task
     if task == "forecast":
         _no_forecast_test(test_data)
@@ -137,6 +140,34 @@ def _named(source: str, kind: str, task: str, test_data, target, group, data_dir
                     dataset=source)
 
 
+def ts_folder(source) -> bool:
+    """Whether `source` is a folder holding a problem's ``<Name>_TRAIN.ts`` / ``<Name>_TEST.ts`` files (a folder of
+    frames holds label folders instead)."""
+    if not isinstance(source, (str, os.PathLike)) or not os.path.isdir(source):
+        return False
+    from .sources.archives import _problems_in
+
+    return bool(_problems_in(Path(source)))
+
+
+def _ts_folder(source, task: str, test_data, name: str) -> TaskData:
+    from .sources import datasets
+
+    if task not in ("classify", "regress"):
+        does = "says nothing of what to learn from it" if task == "auto" else "does not read"
+        raise ValueError(
+            f"`data` {str(source)!r} is a folder of .ts files (whole sequences, one label or value each), and "
+            f"task={task!r} {does}. Fix: task='classify' or 'regress' (--task classify)."
+        )
+    if test_data is not None:
+        raise ValueError(
+            f"`test_data` must be None with a folder of .ts files: {str(source)!r} has its own test split (its "
+            "_TEST.ts file). Fix: leave test_data out, or pass the _TRAIN.ts file as the data."
+        )
+    train, test = (datasets.load(source, split=s) for s in ("train", "test"))
+    return TaskData(task, name, train, test)
+
+
 def _no_forecast_test(test_data) -> None:
     if test_data is not None:
         raise ValueError(
@@ -156,12 +187,24 @@ def _forecast_table(source):
 
     from .sources.io import read_table
 
+    if isinstance(source, (str, os.PathLike)) and (
+            os.path.isdir(source) or "".join(Path(source).suffixes[-2:]).lower().endswith((".ts", ".ts.gz", ".npy", ".npz"))):
+        kind = "a folder" if os.path.isdir(source) else f"a {Path(source).suffix} file of whole sequences"
+        raise ValueError(
+            f"`data` {str(source)!r} is {kind}, which forecasting does not read: it forecasts the columns of a CSV or "
+            "Parquet table. Fix: pass such a table, or task='classify' or 'regress' (--task classify) for whole "
+            "sequences (.ts, .npy, .npz, a folder of .ts files or of frames)."
+        )
     return source if isinstance(source, np.ndarray) else read_table(source, what="data")
 
 
 def read_sequences_file(path, *, what: str = "data"):
     """A file of whole sequences: (X, y) from .ts (UCR/UEA), .npy, .npz or a frame folder; a DataFrame from a table."""
     suffix = "".join(Path(path).suffixes[-2:]).lower()
+    if ts_folder(path):  # the archive's layout: this split's .ts file
+        from .sources import datasets
+
+        return datasets.load(path, split="test" if what.startswith("test") else "train")
     if suffix.endswith(".ts"):
         from .sources.ts import read_ts
 

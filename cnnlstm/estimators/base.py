@@ -135,6 +135,7 @@ class Estimator:
 
     # ------------------------------------------------------------------ training
     def _train_config(self, num_train: int | None = None, **overrides) -> TrainConfig:
+        _check_training_types(self)
         settings = {name: getattr(self, name) for name in TRAIN_PARAMS}
         if settings["batch_size"] is None:  # "auto": about ten steps an epoch on small data, 16 to 128 a batch
             settings["batch_size"] = min(128, max(16, (num_train or 0) // 10))
@@ -327,6 +328,29 @@ def read_config(folder: Path) -> dict:
                 f"writes it. Received: {received}. Fix: keep config.json as save() wrote it, or save the model again."
             )
     return config
+
+
+def _check_training_types(estimator) -> None:
+    """The training settings' types, checked before any is used: a string where a number belongs would otherwise
+    fail deep inside the optimizer, or (a truthy "no") be taken as True."""
+    real = lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)  # noqa: E731
+    integer = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)  # noqa: E731
+    checks = {  # name: (valid, what it must be, an example)
+        "lr": (lambda v: v is None or real(v), "a positive number", "lr=1e-3"),  # None: the Forecaster's recipe
+        "weight_decay": (real, "a number >= 0", "weight_decay=1e-4"),
+        "grad_clip": (lambda v: v is None or real(v), "a positive number or None", "grad_clip=1.0"),
+        "patience": (lambda v: v is None or integer(v), "a positive integer or None", "patience=5"),
+        "seed": (integer, "an integer", "seed=0"),
+        "amp": (lambda v: isinstance(v, (bool, np.bool_)), "True or False", "amp=False"),
+    }
+    for name, (valid, expected, example) in checks.items():
+        value = getattr(estimator, name)
+        if not valid(value):
+            raise TypeError(f"`{name}` must be {expected}. Received: {name}={value!r} ({type(value).__name__}). "
+                            f"Fix: pass e.g. {example}.")
+    if estimator.weight_decay < 0:
+        raise ValueError(f"`weight_decay` must be a number >= 0. Received: weight_decay={estimator.weight_decay!r}. "
+                         "Fix: pass e.g. weight_decay=1e-4, or 0 for none.")
 
 
 def _read_history(folder: Path) -> pd.DataFrame:

@@ -63,9 +63,17 @@ class Classifier(SequenceEstimator):
 
     def _read(self, X, y, target, group):
         """(data, labels as codes' source, train and validation positions) for fit and check."""
+        self._train_config()  # the settings' types first: the seed draws the validation part below
         X, y, columns = labels_from(read_if_path(X), y, target, group)
         data = self._sequences(X, group=group, columns=columns)
         labels = check_labels(y, len(data))
+        if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
+            value = labels[labels != np.round(labels)][0]
+            raise ValueError(
+                f"`y` must hold class labels, and these are continuous values ({value!r}, ... with "
+                f"{len(np.unique(labels))} distinct ones among {len(labels)}). Fix: use Regressor to predict a value "
+                "per sequence, or pass the class labels."
+            )
         classes = np.unique(labels)
         if len(classes) < 2:
             raise ValueError(

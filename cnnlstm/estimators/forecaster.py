@@ -111,11 +111,14 @@ class Forecaster(Estimator):
     # ------------------------------------------------------------------ fit
     def _prepare_fit(self, data) -> _Prepared:
         window, horizon = _positive_int("window", self.window), _positive_int("horizon", self.horizon)
+        if self.season_length is not None:
+            _positive_int("season_length", self.season_length)
         split = check_split(self.split)
         device = resolve_device(self.device)
         series = prepare(_as_table(data), self._spec())
         bounds = [split_bounds(int(n), split, t) for n, t in zip(series.lengths, series.timestamps)]
         series = fit_categories(series, [b.train_end for b in bounds])  # text covariates: training categories only
+        self._check_split_fits(series, split)
         self._check_lengths(series, bounds, split)
         scaler = SeriesScaler(self.scaler).fit(series.values, series.starts,
                                                series.starts + [b.train_end for b in bounds])
@@ -142,6 +145,7 @@ class Forecaster(Estimator):
 
     def _train_config(self, num_train: int | None = None, **overrides):
         recipe = {name: self._model_default(name) for name in ("epochs", "batch_size", "lr")}
+        recipe["max_steps_per_epoch"] = self.max_steps_per_epoch
         return super()._train_config(num_train, **{**recipe, **overrides})
 
     def _network(self, series: SeriesData) -> ForecastNet:
@@ -206,6 +210,28 @@ class Forecaster(Estimator):
                 "train_windows": len(prepared.train_windows), "val_windows": len(prepared.val_windows),
                 "output_shape": shape}
 
+    def _check_split_fits(self, series: SeriesData, split) -> None:
+        """Row counts or timestamps that reach past the data would leave validation or test silently short or
+        empty (fractions always fit)."""
+        if len(split) == 3 and isinstance(split[0], int):
+            short = [(s, int(n)) for s, n in zip(series.series_ids, series.lengths) if n < sum(split)]
+            if short:
+                series_id, length = short[0]
+                name = "the data" if series.num_series == 1 else f"series {series_id!r}"
+                raise ValueError(
+                    f"`split` row counts {split} need {sum(split)} rows, but {name} has {length}: the parts past its "
+                    f"end would be cut short or empty. Received: split={split!r}. Fix: pass counts that sum to at "
+                    f"most {length}, or fractions such as (0.7, 0.1, 0.2)."
+                )
+        elif len(split) == 2:
+            last = max(t[-1] for t in series.timestamps)
+            if split[1] > last:
+                raise ValueError(
+                    f"`split` timestamps must fall inside the data, which end at {last}: the test part starts at "
+                    f"{split[1]} and would be empty. Received: split={self.split!r}. Fix: pass two dates before "
+                    f"{last}, the first before the second."
+                )
+
     def _check_lengths(self, series: SeriesData, bounds: list[Bounds], split) -> None:
         need = self.window + self.horizon
         for series_id, length, bound in zip(series.series_ids, series.lengths, bounds):
@@ -221,7 +247,9 @@ class Forecaster(Estimator):
     # ------------------------------------------------------------------ data in after fitting
     def _prepare(self, data, what: str = "data") -> SeriesData:
         spec = dataclasses.replace(self.spec_, calendar=list(self.spec_.calendar), freq=self.freq_)
-        series = prepare(_as_table(data, what), spec, what=what)
+        table = _as_table(data, what)
+        self._check_layout(table, what)
+        series = prepare(table, spec, what=what)
         unknown = [s for s in series.series_ids if s not in self.series_ids_]
         if unknown:
             raise ValueError(
@@ -229,6 +257,29 @@ class Forecaster(Estimator):
                 f"{self.series_ids_[:10]}. Fix: fit on data that include them (per-series scaling is learned in fit)."
             )
         return series
+
+    def _check_layout(self, table, what: str) -> None:
+        """Data after fitting must be laid out as in fit: the same time, id, target and covariate columns (an array
+        only for a model fitted on one)."""
+        spec = self.spec_
+        time = list(spec.time_parts or ([spec.time_col] if spec.time_col else []))
+        needed = [*time, *([spec.id_col] if spec.id_col else []), *spec.targets, *spec.past_covariates,
+                  *spec.future_covariates]
+        fitted = "a table with columns " + ", ".join(map(repr, needed))
+        if isinstance(table, np.ndarray):
+            if time or spec.id_col:
+                raise ValueError(
+                    f"`{what}` must be laid out as in fit: {fitted}. Received: an array of shape {table.shape}, "
+                    "which has no such columns. Fix: pass the same kind of table the model was fitted on."
+                )
+            return
+        missing = [c for c in needed if c not in table.columns]
+        if missing:
+            raise ValueError(
+                f"`{what}` must be laid out as in fit: {fitted}. Received: columns "
+                f"{', '.join(map(repr, list(table.columns)[:10]))}{', ...' if len(table.columns) > 10 else ''}, "
+                f"without {', '.join(map(repr, missing))}. Fix: pass data with the columns the model was fitted on."
+            )
 
     def _scaled(self, series: SeriesData) -> tuple[np.ndarray, np.ndarray]:
         index = np.array([self.series_ids_.index(s) for s in series.series_ids])
@@ -276,6 +327,11 @@ class Forecaster(Estimator):
         spec = self.spec_
         blocks = []
         future_frame = None
+        if future is not None and not spec.future_covariates:
+            raise ValueError(
+                "`future` must be None: this model was fitted without future covariates, so it would not read them. "
+                "Received: future data. Fix: leave future out, or fit with future_covariates=[...] to use them."
+            )
         if spec.future_covariates:
             if future is None:
                 raise ValueError(

@@ -26,6 +26,15 @@ from ..metrics import regression_metrics
 from ..train import resolve_device
 from .sequences import SequenceEstimator, check_fraction, labels_from, read_if_path
 
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 # cnnlstm 0.1's Regressor took these for units' rows; they now belong to UnitRegressor
 UNIT_PARAMS = ("window", "time_col", "protocol", "rul_cap", "n_conditions")
 
@@ -95,6 +104,7 @@ class Regressor(SequenceEstimator):
                 f"{unit_params[0]}={getattr(self, unit_params[0])!r} with whole sequences. Fix: leave it out, or use "
                 "UnitRegressor(...).fit(frame, group=..., target=...)."
             )
+        self._train_config()  # the settings' types first: the seed draws the validation part below
         X, y, columns = labels_from(X, y, target, group)
         data = self._sequences(X, group=group, columns=columns)
         values = self._check_targets(y, len(data))
@@ -116,7 +126,15 @@ class Regressor(SequenceEstimator):
         return int(np.prod(values.shape[1:], dtype=np.int64))
 
     def _check_targets(self, y, n: int) -> np.ndarray:
-        values = np.asarray(y, dtype=np.float32) if y is not None else None
+        try:
+            values = np.asarray(y, dtype=np.float32) if y is not None else None
+        except (ValueError, TypeError):
+            flat = np.asarray(y, dtype=object).ravel()
+            text = next((v for v in flat if not _is_number(v)), flat[0])
+            raise ValueError(
+                f"`y` must hold numbers: one value (or vector, or frame) per sequence. Received: {text!r} among "
+                "them. Fix: a label per sequence is Classifier's (--task classify); else convert y to numbers."
+            ) from None
         if values is None or values.ndim == 0 or len(values) != n or not np.isfinite(values).all():
             shape = None if values is None else values.shape
             raise ValueError(

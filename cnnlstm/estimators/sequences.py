@@ -8,13 +8,14 @@ the test data never pick an epoch, a scaler or a weight.
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
 import torch
 
 from .._errors import unknown_name
-from ..data.prepare.sequences import ChannelScaler, SequenceSet, as_sequences
+from ..data.prepare.sequences import ChannelScaler, SequenceSet, as_sequences, numeric_columns
 from ..data.sources.io import read_table
 from ..models.registry import model_entry
 from ..tasks import EnsembleNet, SequenceGather, SequenceNet, sequence_network
@@ -45,6 +46,8 @@ def labels_from(X, y, target: str | None, group: str | None):
         raise unknown_name("target", target, X.columns)
     if group is None:
         return X.drop(columns=[target]), X[target].to_numpy(), None
+    if group not in X.columns:
+        raise unknown_name("group", group, X.columns, "Fix: pass the column naming each sequence.")
     per_group = X.groupby(group, sort=False)[target]
     varying = per_group.nunique() > 1
     if varying.any():
@@ -53,7 +56,7 @@ def labels_from(X, y, target: str | None, group: str | None):
             f"several values in {group}={varying.index[varying][0]!r}. Fix: for a per-row target (remaining useful "
             "life) use UnitRegressor, whose windows of rows predict it."
         )
-    columns = [c for c in X.select_dtypes("number").columns if c not in (group, target)]
+    columns = numeric_columns(X, exclude=(group, target))
     return X, per_group.first().to_numpy(), columns
 
 
@@ -143,6 +146,17 @@ class SequenceEstimator(NetworkEstimator):
     """Classifier and Regressor: one output per whole sequence (or image sequence)."""
 
     def _sequences(self, X, *, group=None, columns=None, what="X") -> SequenceSet:
+        fitted = getattr(self, "feature_columns_", None) if hasattr(self, "feature_shape_") else None
+        if isinstance(X, pd.DataFrame) and columns is None and fitted is not None:
+            # a table after fitting on a table: the columns fit read, whatever else it holds (a label, an id)
+            missing = [c for c in fitted if c not in X.columns]
+            if missing:
+                raise ValueError(
+                    f"`{what}` must hold the columns the model was fitted on. Received: a table without "
+                    f"{missing[:5]}{' ...' if len(missing) > 5 else ''} (it has {list(X.columns)[:8]}). Fix: pass "
+                    "data laid out as in fit."
+                )
+            columns = list(fitted)
         data = as_sequences(X, group=group, columns=columns, what=what)
         if hasattr(self, "feature_shape_") and data.feature_shape != tuple(self.feature_shape_):
             kind = "frame shape (C, H, W)" if len(self.feature_shape_) == 3 else "number of channels"
@@ -174,6 +188,8 @@ class SequenceEstimator(NetworkEstimator):
     def _fit_common(self, data: SequenceSet, train: np.ndarray) -> None:
         """What fitting on whole sequences learns besides the network: their shape, window and channel scaler."""
         self.feature_shape_ = list(data.feature_shape)
+        self.feature_columns_ = data.columns  # a table's columns, read by name after fitting; None for arrays
+        self.lengths_ = [int(data.lengths.min()), int(data.lengths.max())]
         self.window_ = self._window_for(data)
         self.scaler_ = ChannelScaler().fit(data.subset(train)) if self.scale else None
 
@@ -188,6 +204,14 @@ class SequenceEstimator(NetworkEstimator):
                 f"This {self.model!r} model was built for sequences of exactly {self.window_} steps. Received: "
                 f"lengths from {data.lengths.min()} to {data.X.shape[1]}. Fix: pad or crop to {self.window_} steps."
             )
+        lengths = getattr(self, "lengths_", None)
+        one_length = lengths is not None and lengths[0] == lengths[1]
+        if one_length and not (data.equal_length and data.X.shape[1] == lengths[0]):
+            warnings.warn(  # variable length is allowed, but one training length and another here is usually a slip
+                f"`X` holds sequences of {data.lengths.min()} to {data.lengths.max()} steps; every training sequence "
+                f"had {lengths[0]}. Fix: check that X is laid out as in fit (one sequence per row, one step per "
+                "column, no label or id column among the steps); if the lengths are meant, this is only a note.",
+                UserWarning, stacklevel=4)
         gather = self._gather(data, None, self.device_)
         rows = torch.arange(len(data), device=self.device_)
         return predict(self.net_, gather.inputs, rows, batch_size=self._train_config().eval_batch_size,
@@ -204,8 +228,11 @@ class SequenceEstimator(NetworkEstimator):
 
     def _common_state(self) -> dict:
         return {"feature_shape": self.feature_shape_, "window": self.window_,
-                "scaler": self.scaler_.state_dict() if self.scaler_ is not None else None}
+                "scaler": self.scaler_.state_dict() if self.scaler_ is not None else None,
+                "feature_columns": self.feature_columns_, "lengths": self.lengths_}
 
     def _set_common_state(self, state: dict) -> None:
         self.feature_shape_, self.window_ = state["feature_shape"], state["window"]
+        # folders saved before these were kept: columns by position, no length note
+        self.feature_columns_, self.lengths_ = state.get("feature_columns"), state.get("lengths")
         self.scaler_ = ChannelScaler.from_state_dict(state["scaler"]) if state["scaler"] else None

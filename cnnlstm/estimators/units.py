@@ -98,8 +98,21 @@ class UnitRegressor(NetworkEstimator):
                 f"target={target!r}. Fix: e.g. fit(frame, group='unit', target='rul')."
             )
         check_positive_int("window", self.window, "pass the rows per window, e.g. window=30.")
+        self._train_config()  # the settings' types first: the seed draws the validation units below
         if self.protocol not in PROTOCOLS:
             raise unknown_name("protocol", self.protocol, PROTOCOLS)
+        if isinstance(self.rul_cap, bool) or not isinstance(self.rul_cap, (int, float, np.integer, np.floating)) \
+                or not self.rul_cap > 0:
+            raise ValueError(f"`rul_cap` must be a positive number: the cap of the training target under the RUL "
+                             f"protocol. Received: rul_cap={self.rul_cap!r}. Fix: pass e.g. rul_cap=125.")
+        if self.n_conditions != "auto" and (isinstance(self.n_conditions, bool) or not isinstance(
+                self.n_conditions, (int, np.integer)) or self.n_conditions < 1):
+            raise ValueError(f"`n_conditions` must be 'auto' or a positive integer: the operating conditions to "
+                             f"cluster the settings into. Received: n_conditions={self.n_conditions!r}. Fix: pass "
+                             "n_conditions='auto' (counted from the settings) or e.g. n_conditions=6.")
+        if self.time_col is not None and self.time_col not in frame.columns:
+            raise unknown_name("time_col", self.time_col, frame.columns, "Fix: pass the column that orders each "
+                               "unit's rows (e.g. 'cycle'), or None.")
         if self.model == "linear":
             raise ValueError(
                 "`model='linear'` spans a fixed window and cannot take the padded short windows of units' rows. "

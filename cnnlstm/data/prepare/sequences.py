@@ -15,6 +15,7 @@ with a `group` column (one row per step, feature columns).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,10 +24,12 @@ import pandas as pd
 
 @dataclass
 class SequenceSet:
-    """N right-padded sequences: X float32 (N, T, F) or (N, T, C, H, W), lengths int64 (N,)."""
+    """N right-padded sequences: X float32 (N, T, F) or (N, T, C, H, W), lengths int64 (N,); `columns`, for data
+    read from a DataFrame, the columns read (the steps of a wide table, the features of a long one)."""
 
     X: np.ndarray
     lengths: np.ndarray
+    columns: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.X)
@@ -41,7 +44,7 @@ class SequenceSet:
         return tuple(self.X.shape[2:])
 
     def subset(self, index) -> "SequenceSet":
-        return SequenceSet(self.X[index], self.lengths[index])
+        return SequenceSet(self.X[index], self.lengths[index], self.columns)
 
 
 def _check_finite(X: np.ndarray, lengths: np.ndarray, what: str) -> None:
@@ -126,19 +129,75 @@ def as_sequences(X, *, group: str | None = None, columns: list[str] | None = Non
     return data
 
 
+def numeric_columns(frame: pd.DataFrame, exclude=(), *, what: str = "X") -> list[str]:
+    """The columns of `frame` but `exclude` that hold numbers. A column of text (names, dates) is left out with a
+    warning; a column of numbers with text among them ('n/a', a typo) is an error, since leaving it out would
+    silently shift every step after it.
+
+    Example:
+        >>> numeric_columns(pd.DataFrame({"id": ["a", "b"], "t0": [1.0, 2.0]}), exclude=["id"])
+        ['t0']
+    """
+    numeric, text = _column_kinds(frame, [c for c in frame.columns if c not in exclude], what)
+    if text:
+        warnings.warn(
+            f"`{what}` columns {text[:5]} hold text, not numbers: left out of the sequences. Fix: drop them (or pass "
+            "target= for a label column) to silence this.", UserWarning, stacklevel=3)
+    return numeric
+
+
+def check_numeric(frame: pd.DataFrame, columns, *, what: str = "X") -> None:
+    """Raise unless every one of `columns` (the ones a model was fitted on) holds numbers."""
+    text = _column_kinds(frame, list(columns), what)[1]
+    if text:
+        raise ValueError(
+            f"`{what}` column {text[0]!r} must hold numbers, as it did in fit. Received: "
+            f"{frame[text[0]].dropna().head(2).tolist() or 'no values'} there. Fix: pass data laid out and typed as in "
+            "fit."
+        )
+
+
+def _column_kinds(frame: pd.DataFrame, names: list, what: str) -> tuple[list, list]:
+    """(numeric, text) of `names`; a column of numbers with text among them raises."""
+    numeric, text = [], []
+    for name in names:
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            numeric.append(name)
+            continue
+        parsed = pd.to_numeric(column, errors="coerce") if column.dtype == object else pd.Series(np.nan, column.index)
+        not_numbers = (parsed.isna() & column.notna()).to_numpy()
+        if not not_numbers.any() or not_numbers[column.notna().to_numpy()].all():
+            text.append(name)  # all text, or numbers kept as strings on purpose (labels, ids such as '007')
+            continue
+        row = int(np.flatnonzero(not_numbers)[0])
+        raise ValueError(
+            f"`{what}` column {name!r} must hold numbers, and it holds {int((~not_numbers).sum())} numbers with text "
+            f"among them. Received: {column.iloc[row]!r} at row {row}. Fix: clean that column (e.g. "
+            "pd.to_numeric(column, errors='coerce'), then fill or drop the gaps), or drop it."
+        )
+    return numeric, text
+
+
 def _from_frame(frame: pd.DataFrame, *, group: str | None, columns: list[str] | None, what: str) -> SequenceSet:
+    if columns:
+        check_numeric(frame, columns, what=what)
     if group is None:  # wide: one row per sequence, one column per step
-        values = frame[columns] if columns else frame.select_dtypes("number")
+        columns = columns or numeric_columns(frame, what=what)
+        values = frame[columns]
         if values.shape[1] == 0:
             raise ValueError(f"`{what}` has no numeric columns. Received columns: {list(frame.columns)[:8]}.")
-        return SequenceSet(values.to_numpy(np.float32)[:, :, None], np.full(len(values), values.shape[1], np.int64))
+        return SequenceSet(values.to_numpy(np.float32)[:, :, None], np.full(len(values), values.shape[1], np.int64),
+                           list(columns))
     if group not in frame.columns:
         from ..._errors import unknown_name
 
         raise unknown_name("group", group, frame.columns, "Fix: name the column that identifies each sequence.")
-    features = columns or [c for c in frame.select_dtypes("number").columns if c != group]
+    features = columns or numeric_columns(frame, exclude=(group,), what=what)
     groups = frame.groupby(group, sort=False)[features]
-    return pad([block.to_numpy(np.float32) for _, block in groups], what=what)
+    data = pad([block.to_numpy(np.float32) for _, block in groups], what=what)
+    data.columns = list(features)
+    return data
 
 
 def check_labels(y, n: int, *, what: str = "y") -> np.ndarray:

@@ -154,6 +154,19 @@ def resolve_spec(frame: pd.DataFrame, spec: SeriesSpec) -> SeriesSpec:
     """Check every column name against `frame` and fill in the defaults (targets, time column, categories)."""
     if spec.missing not in MISSING:
         raise unknown_name("missing", spec.missing, MISSING)
+    if spec.freq is not None:
+        try:
+            pd.tseries.frequencies.to_offset(spec.freq)
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"`freq` must be a pandas frequency such as 'h' (hourly), 'D' (daily), 'W' (weekly), 'MS' (month "
+                f"starts) or '15min'. Received: freq={spec.freq!r}. Fix: pass one of those, or None to infer it."
+            ) from None
+    if spec.targets is not None and len(spec.targets) == 0:
+        raise ValueError(
+            "`targets` must name at least one column to forecast. Received: targets=[]. Fix: name the columns, e.g. "
+            "targets=['load'], or pass None to forecast every numeric column."
+        )
     time_col, time_parts = _resolve_time(frame, spec)
     id_col = _check_columns(frame, "id_col", spec.id_col)[0] if spec.id_col else None
     past = _check_columns(frame, "past_covariates", spec.past_covariates)
@@ -644,6 +657,11 @@ def _resolve_calendar(calendar, freq, has_time: bool) -> list[str]:
 
 
 def _check_constant(values: np.ndarray, columns: list[str], what: str, skip=()):
+    if len(values) < 2:  # one row is "constant" in every column; the real trouble is its length
+        raise ValueError(
+            f"`{what}` has {len(values)} row: a series of one time step has no history to learn from or forecast "
+            "after. Fix: pass the whole series (at least window + horizon rows to fit, window rows to predict)."
+        )
     for j, column in enumerate(columns):
         if column not in skip and np.ptp(values[:, j]) == 0:
             raise ValueError(

@@ -30,6 +30,7 @@ import pandas as pd
 from ..._errors import NotFittedError, unknown_name
 from .conditions import ConditionScaler, constant_columns, count_conditions
 from .grouped import GroupedSeries, group_frame
+from .sequences import check_numeric, numeric_columns
 
 PROTOCOLS = ("rul", "plain")
 
@@ -62,13 +63,17 @@ class UnitFeatures:
         rul = self.protocol == "rul"
         settings = [c for c in frame.columns if str(c).lower().startswith("setting")] if rul else []
         excluded = (self.group, self.target, time_col, *settings)
-        features = [c for c in frame.select_dtypes("number").columns if c not in excluded]
-        if rul:
-            features = [c for c in features if c not in constant_columns(frame, features)]
+        features = numeric_columns(frame, exclude=excluded, what="data")  # a sensor with text in it is an error
+        constant = constant_columns(frame, features) if rul else []
+        features = [c for c in features if c not in constant]
         if not features:
+            dropped = (f" The RUL protocol drops constant columns, and all {len(constant)} numeric ones are constant "
+                       f"over these {len(frame)} training rows of {frame[self.group].nunique()} unit(s)."
+                       if constant else "")
             raise ValueError(
-                f"`data` has no feature columns left besides {self.group!r}, {self.target!r} and {time_col!r}. "
-                "Fix: pass a frame with numeric sensor columns."
+                f"`data` has no feature columns left besides {self.group!r}, {self.target!r} and {time_col!r}."
+                f"{dropped} Fix: pass every training unit's rows (each unit from its first cycle), with numeric sensor "
+                "columns."
             )
         n_conditions = 1
         if settings:
@@ -93,6 +98,7 @@ class UnitFeatures:
                 f"`data` lacks column {missing[0]!r}, which the model was fitted with. Received columns: "
                 f"{list(frame.columns)[:10]}. Fix: pass data with the training data's columns."
             )
+        check_numeric(frame, self.features_ + self.settings_, what="data")
         series = group_frame(frame, group=self.group, features=self.features_,
                              target=self.target if with_target else None, sort_by=self.time_col_)
         if self.scaler_ is not None:

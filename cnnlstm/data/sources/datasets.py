@@ -144,7 +144,7 @@ def read_file(name: str, path: str | os.PathLike) -> pd.DataFrame:
 
 def load(
     name: str | os.PathLike, *, data_dir: str | os.PathLike | None = None, download: bool = True,
-    split: str = "train",
+    split: str | None = None,
 ):
     """Load a named dataset of any task, or the UCR/UEA-style problem in a folder.
 
@@ -157,7 +157,7 @@ def load(
 
     Args:
         name: a name of `list_datasets()` (case-insensitive), or a folder (a path).
-        split: for classification and RUL sets and folders only: "train" or "test".
+        split: for classification and RUL sets and folders only: "train" (None's meaning there) or "test".
         data_dir: a folder laid out like the offline mirror (``<dir>/ETT/ETTh1.csv``), searched before
             ``$CNNLSTM_DATA_DIR`` and the cache.
         download: whether a dataset found nowhere on disk may be downloaded into the cache.
@@ -173,10 +173,17 @@ def load(
         [112.0, 432.0]
     """
     if _is_folder(name):
-        return load_folder(name, split=split)
+        return load_folder(name, split=split or "train")
     spec = info(name)
     if isinstance(spec, ArchiveInfo):
-        return load_archive(spec.name, split=split, data_dir=data_dir, download=download)
+        return load_archive(spec.name, split=split or "train", data_dir=data_dir, download=download)
+    if split is not None:
+        customary = f" (its customary split is {spec.split})" if spec.split else ""
+        raise ValueError(
+            f"`split` applies to classification and RUL sets, which ship as train and test files. Received: "
+            f"split={split!r} for {spec.name!r}, a forecasting series, which loads whole. Fix: leave split out, and "
+            f"choose the parts with Forecaster(split=...){customary}."
+        )
     found = find(spec, data_dir)
     if found is not None:
         return read_file(spec.name, found[1])

@@ -80,6 +80,25 @@ def read_table(source, *, what: str = "data") -> pd.DataFrame:
 def _read_file(path: Path, what: str) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"`{what}` points at a file that does not exist. Received: {what}={str(path)!r}.")
+    if path.is_dir():
+        raise ValueError(
+            f"`{what}` must be a file, and {str(path)!r} is a folder. Received: {what}={str(path)!r}. Fix: pass the "
+            "CSV or Parquet file inside it (a folder of .ts files or of frames is whole sequences: task classify "
+            "or regress)."
+        )
+    denied = PermissionError(
+        f"`{what}` cannot be read: permission denied. Received: {what}={str(path)!r}. Fix: give yourself read "
+        f"permission (e.g. chmod u+r {str(path)!r}), or copy the file somewhere readable."
+    )
+    if not os.access(path, os.R_OK):
+        raise denied
+    try:
+        return _read_readable(path, what)
+    except PermissionError:  # os.access said yes, yet the read was refused (an ACL, a root-squashed share)
+        raise denied from None
+
+
+def _read_readable(path: Path, what: str) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise ValueError(
             f"`{what}` is an empty file (0 bytes). Received: {what}={str(path)!r}. "
@@ -108,6 +127,8 @@ def _read_file(path: Path, what: str) -> pd.DataFrame:
                 f"`{what}` is a damaged or truncated compressed file ({error}). Received: {what}={str(path)!r}. "
                 "Fix: download or write the file again."
             ) from None
+        if frame.shape[1] == 1 and not options:
+            frame, options = _other_separator(frame, path, what)
         if _incomplete_last_line(frame, path, what):
             frame = pd.read_csv(path, nrows=len(frame) - 1, **options)  # again: the cut row set the column types
         return frame
@@ -115,6 +136,27 @@ def _read_file(path: Path, what: str) -> pd.DataFrame:
         f"`{what}` must be a .csv, .csv.gz, .txt or .parquet file. Received: {what}={str(path)!r}. "
         "Fix: convert the file, or load it yourself with pandas and pass the DataFrame."
     )
+
+
+def _other_separator(frame: pd.DataFrame, path: Path, what: str) -> tuple[pd.DataFrame, dict]:
+    """A CSV read as one column whose header holds ';' or a tab (a spreadsheet's export in many locales): read
+    again with that separator, and say so; anything else stays as read."""
+    header = str(frame.columns[0])
+    sep = next((s for s in (";", "\t", "|") if s in header), None)
+    if sep is None:
+        return frame, {}
+    options = {"sep": sep}
+    try:
+        again = pd.read_csv(path, **options)
+    except pd.errors.ParserError:  # not a table in that separator either: the column stays as read
+        return frame, {}
+    warnings.warn(
+        f"`{what}` is separated by {sep!r}, not commas: read with sep={sep!r} into the columns "
+        f"{list(again.columns)[:6]}. Received: {what}={str(path)!r}. Fix: save it with commas to silence this "
+        "(a decimal comma, as in '1,5', must become '1.5' either way).",
+        UserWarning, stacklevel=4,
+    )
+    return again, options
 
 
 def _incomplete_last_line(frame: pd.DataFrame, path: Path, what: str) -> bool:
