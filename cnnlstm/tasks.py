@@ -247,18 +247,23 @@ class GroupWindowGather:
     A window starting at row r holds rows r .. r+W-1, cut at its unit's end: `unit_end` (R,) gives one past each
     row's unit's last row, so the length is min(W, unit_end[r] - r) and rows past it (another unit's, or clamped
     to the last row) are padding that the model masks. With `masked=False` every window is full and no lengths
-    are passed.
+    are passed. With `edge_pad=True` (models built for exactly W rows) a shorter window is padded on the left by
+    repeating its first row, and no lengths are passed either.
     """
 
     def __init__(self, values: torch.Tensor, unit_end: torch.Tensor, target: torch.Tensor | None, *, window: int,
-                 masked: bool):
+                 masked: bool, edge_pad: bool = False):
         self.values, self.unit_end, self.target, self.window, self.masked = values, unit_end, target, window, masked
+        self.edge_pad = edge_pad
         self.offsets = torch.arange(window, device=values.device)  # (W,)
 
     def _lengths(self, rows: torch.Tensor) -> torch.Tensor:
         return (self.unit_end[rows] - rows).clamp(max=self.window)
 
     def inputs(self, rows: torch.Tensor):
+        if self.edge_pad:  # right-aligned: position i reads row r + i - (W - length), at least r
+            shift = (self.window - self._lengths(rows))[:, None]  # (B, 1)
+            return self.values[rows[:, None] + (self.offsets - shift).clamp(min=0)]  # (B, W, F)
         x = self.values[(rows[:, None] + self.offsets).clamp(max=len(self.values) - 1)]  # (B, W, F)
         return (x, self._lengths(rows)) if self.masked else x
 

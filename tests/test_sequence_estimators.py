@@ -156,6 +156,17 @@ def test_folds_choose_the_epochs_by_cross_validation_then_refit_on_everything(it
         Classifier(model="cnn", folds=1, **FAST, **SMALL["cnn"]).fit(X, y)
 
 
+def test_fixed_window_models_read_units_padded_on_the_left_with_their_first_row(fd001):
+    train, test = fd001
+    reg = UnitRegressor(model="dcnn", window=30, **{**FAST, "epochs": 1}).fit(train, group="unit", target="rul")
+    assert reg.net_.backbone.dense.mode == "flatten"  # built for 30 rows: the paper's flatten, not a masked mean
+    short = test.groupby("unit").head(12)  # every unit shorter than the window
+    assert len(reg.predict(short)) == short["unit"].nunique()
+    values = torch.arange(10, dtype=torch.float32).view(10, 1)  # one unit of 4 rows, then one of 6
+    gather = GroupWindowGather(values, torch.tensor([4] * 4 + [10] * 6), None, window=5, masked=False, edge_pad=True)
+    assert gather.inputs(torch.tensor([0, 4])).squeeze(-1).tolist() == [[0, 0, 1, 2, 3], [4, 5, 6, 7, 8]]
+
+
 def test_fold_ids_are_balanced_and_stratified():
     from cnnlstm.data.prepare.sequences import fold_ids
 

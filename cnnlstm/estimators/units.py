@@ -30,6 +30,7 @@ from ..data.prepare.sequences import fold_ids
 from ..data.prepare.units import UnitFeatures
 from ..metrics import phm08_score, regression_metrics
 from ..models.layers import check_positive_int
+from ..models.registry import model_entry
 from ..tasks import GroupWindowGather
 from ..train import predict, resolve_device
 from .sequences import NetworkEstimator, check_fraction, read_if_path
@@ -113,11 +114,6 @@ class UnitRegressor(NetworkEstimator):
         if self.time_col is not None and self.time_col not in frame.columns:
             raise unknown_name("time_col", self.time_col, frame.columns, "Fix: pass the column that orders each "
                                "unit's rows (e.g. 'cycle'), or None.")
-        if self.model == "linear":
-            raise ValueError(
-                "`model='linear'` spans a fixed window and cannot take the padded short windows of units' rows. "
-                "Fix: choose cnn, lstm, cnn_lstm, lstm_cnn or parallel."
-            )
         self._check_model("series")
         val_size = check_fraction("val_size", self.val_size)
         if group not in frame.columns:
@@ -153,19 +149,21 @@ class UnitRegressor(NetworkEstimator):
         self.target_mean_, self.target_std_ = self._target_scale(series.target[ends])
         masked = bool((series.lengths(np.concatenate([train_rows, val_rows]), self.window) < self.window).any())
         gather = self._gather(series, device, masked=masked)
+        window = self.window if self._fixed_window() else None
         loss_fn = lambda p, t: F.mse_loss(p.squeeze(-1), t)  # noqa: E731
         folds = None
         if self.folds is not None:  # whole units per fold: a unit's windows are never on both sides
             unit_fold = fold_ids(len(series.units), self.folds, self.seed)
             folds = unit_fold[np.searchsorted(series.ends, train_rows, side="right")]
-        self._train_selected((len(prep.features_), 1, None, "series"), gather, train_rows, val_rows, folds, loss_fn,
+        self._train_selected((len(prep.features_), 1, window, "series"), gather, train_rows, val_rows, folds, loss_fn,
                              device)
         return self
 
     def check(self, X, y=None, *, group: str | None = None, target: str | None = None) -> dict:
         """A dry run of `fit`: the data steps fitted, the windows cut, the network built; nothing trained."""
         prep, series, val_units, train_rows, val_rows = self._prepare(X, group, target)
-        network = self._check_network((len(prep.features_), 1, None, "series"))
+        network = self._check_network((len(prep.features_), 1, self.window if self._fixed_window() else None,
+                                       "series"))
         return {"estimator": repr(self), "model": self.model, **network, "units": len(series.units),
                 "validation_units": len(val_units), "features": prep.features_, "settings": prep.settings_,
                 "time_col": prep.time_col_, "protocol": prep.protocol, "conditions": prep.n_conditions_,
@@ -176,13 +174,20 @@ class UnitRegressor(NetworkEstimator):
         std = values.std()
         return np.float32(values.mean()), np.float32(std if std > 1e-8 else 1.0)
 
+    def _fixed_window(self) -> bool:
+        """Whether the model is built for `window` rows (DLinear, DCNN's flatten, LSTM-FCN's shuffle: see
+        `ModelEntry.window`); a unit shorter than the window is then padded on the left with its first row,
+        the C-MAPSS convention, instead of masked."""
+        return model_entry(self.model).window != "any"
+
     def _gather(self, series: GroupedSeries, device, *, masked: bool) -> GroupWindowGather:
         target = None
         if series.target is not None:
             target = torch.as_tensor((series.target - self.target_mean_) / self.target_std_, device=device)
         return GroupWindowGather(torch.as_tensor(series.values, device=device),
                                  torch.as_tensor(series.unit_end, device=device), target,
-                                 window=self.window, masked=masked)
+                                 window=self.window, masked=masked and not self._fixed_window(),
+                                 edge_pad=self._fixed_window())
 
     # ------------------------------------------------------------------ predict / score
     @property
