@@ -681,7 +681,9 @@ def models(as_json, dry_run):
 
     registry = {name: {"description": entry.description, "input": entry.input_kind, "tasks": list(entry.tasks),
                        "hyperparameters": model_hyperparameters(name),
-                       "forecaster_defaults": {"channel_independent": False, "revin": True, **entry.forecast_defaults}
+                       "forecaster_defaults": {"channel_independent": False, "revin": True, **{
+                           k: "segments (horizon >= 2 segments)" if (k, v) == ("head", "segments") else v
+                           for k, v in entry.forecast_defaults.items()}}
                        if "forecast" in entry.tasks else {}} for name, entry in REGISTRY.items()}
     if as_json:
         click.echo(json.dumps(registry, indent=2, default=str))

@@ -310,15 +310,17 @@ def test_cnn_lstm_forecasts_with_its_recipe_and_the_users_hyperparameters_win(et
     from cnnlstm.tasks import LastValue
 
     frame = etth1.iloc[:600]
-    settings = dict(window=30, horizon=10, split=(400, 100, 100), epochs=1, progress=False, device="cpu",
+    settings = dict(window=30, horizon=20, split=(400, 100, 100), epochs=1, progress=False, device="cpu",
                     filters=8, hidden_size=8)
-    recipe = Forecaster("cnn_lstm", **settings).fit(frame)
+    recipe = Forecaster("cnn_lstm", segment=8, **settings).fit(frame)  # 20 steps: two segments and a half
     assert recipe.net_.channel_independent and isinstance(recipe.net_.revin, LastValue)
     assert isinstance(recipe.net_.backbone.head, SegmentDecoder) and recipe.net_.backbone.head.num_channels == 7
     assert recipe.net_.config["model_kwargs"]["head"] == "segments"  # saved with the network: loads as trained
     linear = Forecaster("cnn_lstm", head="linear", **settings).fit(frame)
     assert isinstance(linear.net_.backbone.head, torch.nn.Linear)
     assert linear.get_params()["head"] == "linear"
+    short = Forecaster("cnn_lstm", **{**settings, "horizon": 10, "segment": 8}).fit(frame)  # 10 < two segments
+    assert isinstance(short.net_.backbone.head, torch.nn.Linear) and short.net_.channel_independent
 
 
 def pollution_head(tmp_path, rows: int) -> "Path":
