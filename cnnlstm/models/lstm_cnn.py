@@ -27,9 +27,7 @@ import torch.nn as nn
 from cnnlstm.models.layers import (
     ConvStack,
     LSTMEncoder,
-    HEADS,
     Readout,
-    check_choice,
     check_io,
     constructor_arguments,
     forecast_head,
@@ -72,7 +70,6 @@ class LSTMCNN(nn.Module):
             kernel_size=kernel_size, pool=pool, dropout=dropout, batch_norm=batch_norm, activation=activation,
         )
         length = self.conv.output_length(window) if window is not None else None
-        check_choice("head", head, HEADS)
         summary = out_features if head == "linear" else self.encoder.output_size
         self.head = Readout(filters, summary, length=length, readout=readout)
         self.decoder = None if head == "linear" else forecast_head(  # decodes the readout's (B, H*D) summary
