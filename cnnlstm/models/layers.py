@@ -188,11 +188,22 @@ class ConvStack(nn.Module):
                 if lengths is not None:
                     x = x.masked_fill(~mask.unsqueeze(1), float("-inf"))
                     lengths = pooled_lengths(lengths, self.pool)
-                x = F.max_pool1d(x, self.pool, ceil_mode=True)  # (B, C, T) -> (B, C, ceil(T / pool))
+                x = ceil_max_pool1d(x, self.pool)  # (B, C, T) -> (B, C, ceil(T / pool))
             x = self.dropout(x)
         if lengths is not None:  # padded steps leave as zeros (a pool of padding alone gave -inf)
             x = x.masked_fill(~step_mask(lengths, x.shape[-1]).unsqueeze(1), 0.0)
         return x.transpose(1, 2), lengths  # (B, T', C)
+
+
+def ceil_max_pool1d(x: torch.Tensor, pool: int) -> torch.Tensor:
+    """(B, C, T) -> (B, C, ceil(T / pool)): the max of each whole pool, the last one padded with -inf.
+
+    The numbers of `F.max_pool1d(x, pool, ceil_mode=True)`, written so that an ONNX export keeps T dynamic
+    (torch.export fixes the length for ceil_mode's output-size rule).
+    """
+    pools = (x.shape[-1] + pool - 1) // pool
+    x = F.pad(x, (0, pools * pool - x.shape[-1]), value=float("-inf"))
+    return x.reshape(*x.shape[:-1], pools, pool).amax(dim=-1)
 
 
 READOUTS = ("auto", "flatten", "mean")
