@@ -76,6 +76,10 @@ class Backtest:
         positions: (N,) row of the first forecast step within its series (the history is the rows before it).
         offset, scale: (N, 1, T) the scaler's affine map per origin: scaled = (original - offset) / scale.
         mase_scale: (N, 1, T) MASE's denominator per origin.
+        intervals: level -> (lower, upper), the model's prediction intervals (N, H, T) each, original scale
+            (`Forecaster.backtest(..., level=...)`; empty without).
+        window_scale: (N, 1, T) each target's standard deviation over each origin's input window, on the scaled
+            data: what conformal scores are divided by (`cnnlstm.intervals`).
     """
 
     series: np.ndarray
@@ -91,6 +95,8 @@ class Backtest:
     offset: np.ndarray | None = None
     scale: np.ndarray | None = None
     mase_scale: np.ndarray | None = None
+    intervals: dict = field(default_factory=dict)
+    window_scale: np.ndarray | None = None
 
     def score(self, forecasts: dict[str, np.ndarray]) -> pd.DataFrame:
         """Metrics of other original-scale forecasts (N, H, T) of these origins, one row each, computed exactly as

@@ -90,6 +90,70 @@ def forecast_metrics(y_true, y_pred, *, mase_scale=None) -> dict[str, float]:
 
 
 # -----------------------------------------------------------------------------
+# prediction intervals: (lower, upper) against the actual values, element-wise
+
+
+def _bounds(y_true, lower, upper) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    y_true, lower, upper = (np.asarray(v, dtype=np.float64) for v in (y_true, lower, upper))
+    if not y_true.shape == lower.shape == upper.shape:
+        raise ValueError(f"`y_true`, `lower` and `upper` must have the same shape. Received: {y_true.shape}, "
+                         f"{lower.shape} and {upper.shape}.")
+    return y_true, lower, upper
+
+
+def coverage(y_true, lower, upper) -> float:
+    """The fraction of actual values inside their interval [lower, upper], in percent.
+
+    Example:
+        >>> coverage([1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 0.0, 0.0], [2.0, 2.0, 2.0, 2.0])
+        50.0
+    """
+    y_true, lower, upper = _bounds(y_true, lower, upper)
+    return float(100 * np.mean((lower <= y_true) & (y_true <= upper)))
+
+
+def mean_width(lower, upper) -> float:
+    """The mean width upper - lower of the intervals, in the data's units."""
+    lower, upper = np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+    return float(np.mean(upper - lower))
+
+
+def interval_score(y_true, lower, upper, level: float) -> float:
+    """The mean interval (Winkler) score at `level` percent, a proper score (Gneiting and Raftery 2007): the width
+    plus 2 / alpha times how far each actual value falls outside, alpha = 1 - level / 100. Lower is better.
+
+    Example:
+        >>> interval_score([0.0, 3.0], [-1.0, -1.0], [1.0, 1.0], 80)        # (2 + (2 + 2 / 0.2 * 2)) / 2
+        12.0
+    """
+    y_true, lower, upper = _bounds(y_true, lower, upper)
+    alpha = (100 - level) / 100
+    below, above = np.maximum(lower - y_true, 0), np.maximum(y_true - upper, 0)
+    return float(np.mean(upper - lower + 2 / alpha * (below + above)))
+
+
+def msis(y_true, lower, upper, level: float, scale) -> float:
+    """The mean scaled interval score (M4 competition): the interval score of each value divided by `scale`, the
+    in-sample seasonal naive MAE (MASE's denominator, broadcast per series and target). Lower is better."""
+    y_true, lower, upper = _bounds(y_true, lower, upper)
+    alpha = (100 - level) / 100
+    below, above = np.maximum(lower - y_true, 0), np.maximum(y_true - upper, 0)
+    score = upper - lower + 2 / alpha * (below + above)
+    return float(np.mean(score / np.asarray(scale, dtype=np.float64)))
+
+
+def interval_metrics(y_true, lower, upper, level: int, *, scale=None) -> dict[str, float]:
+    """coverage_<level> (percent), width_<level> and, with a MASE `scale`, msis_<level>; else the unscaled
+    interval score, interval_score_<level>."""
+    metrics = {f"coverage_{level}": coverage(y_true, lower, upper), f"width_{level}": mean_width(lower, upper)}
+    if scale is None:
+        metrics[f"interval_score_{level}"] = interval_score(y_true, lower, upper, level)
+    else:
+        metrics[f"msis_{level}"] = msis(y_true, lower, upper, level, scale)
+    return metrics
+
+
+# -----------------------------------------------------------------------------
 # classification: labels in, numbers out (scikit-learn computes them)
 
 

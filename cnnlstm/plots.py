@@ -50,7 +50,8 @@ def plot_forecast(backtest, *, names=None, history: tuple | None = None, target:
 
     One origin every `horizon` steps, the last `max_origins` of them (None: all), so each forecast is drawn
     whole and the picture stays readable on long test parts. `history` = (times, values) of the target draws
-    the past before the first drawn origin in grey.
+    the past before the first drawn origin in grey. The backtest's prediction intervals (`backtest.intervals`,
+    the first forecaster's) are shaded around its line, the widest lightest.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4))
@@ -63,9 +64,14 @@ def plot_forecast(backtest, *, names=None, history: tuple | None = None, target:
         ax.plot(np.asarray(history[0])[past][-4 * horizon :], np.asarray(history[1])[past][-4 * horizon :],
                 color="0.6", lw=1, label="history")
     ax.plot(times, backtest.actual[picked, :, target].ravel(), color="black", lw=2, label="actual")
-    for name in names:
+    for index, name in enumerate(names):
         style = {"ls": "--", "lw": 1} if name in ("naive", "seasonal_naive") else {"lw": 1.5}
-        ax.plot(times, backtest.forecasts[name][picked, :, target].ravel(), label=name, **style)
+        (line,) = ax.plot(times, backtest.forecasts[name][picked, :, target].ravel(), label=name, **style)
+        if index == 0 and name == next(iter(backtest.forecasts)):  # the intervals are the model's, drawn first
+            for shade, level in enumerate(sorted(backtest.intervals, reverse=True)):
+                lower, upper = backtest.intervals[level]
+                ax.fill_between(times, lower[picked, :, target].ravel(), upper[picked, :, target].ravel(),
+                                color=line.get_color(), alpha=0.15 + 0.1 * shade, lw=0, label=f"{level}% interval")
     for origin in backtest.origins[picked]:
         ax.axvline(origin, color="0.85", lw=0.8, zorder=0)
     ax.set_title(title or f"{backtest.targets[target]}: test-part forecasts, a new origin every {horizon} steps "
@@ -109,12 +115,17 @@ def plot_confusion_matrix(matrix, classes, *, ax=None, title: str = "Confusion m
     return ax
 
 
-def plot_rul(units, y_true, y_pred, *, ax=None, title: str = "Remaining useful life at each test unit's last cycle"):
-    """Predicted against true RUL per unit, units sorted by true RUL (the usual C-MAPSS picture)."""
+def plot_rul(units, y_true, y_pred, *, lower=None, upper=None, level: int | None = None, ax=None,
+             title: str = "Remaining useful life at each test unit's last cycle"):
+    """Predicted against true RUL per unit, units sorted by true RUL (the usual C-MAPSS picture); `lower` and
+    `upper` (a prediction interval at `level` percent) are drawn as a bar on each prediction."""
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4))
     order = np.argsort(np.asarray(y_true), kind="stable")
     positions = np.arange(len(order))
+    if lower is not None and upper is not None:
+        ax.vlines(positions, np.asarray(lower)[order], np.asarray(upper)[order], color="tab:red", alpha=0.3, lw=2,
+                  label=f"{level}% interval" if level is not None else "interval")
     ax.plot(positions, np.asarray(y_true)[order], "o-", ms=3, color="black", label="true")
     ax.plot(positions, np.asarray(y_pred)[order], "o", ms=3, color="tab:red", label="predicted")
     ax.set_xlabel("test unit, sorted by true RUL")

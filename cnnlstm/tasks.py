@@ -17,15 +17,27 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._errors import unknown_name
+from .intervals import pinball_loss
 from .models import build_model, model_hyperparameters
 
 LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.smooth_l1_loss}
 
 
-def loss_function(name: str):
+def loss_function(name: str, quantiles: tuple[float, ...] | None = None):
+    """The training loss `name`; with `quantiles`, the pinball loss over them in its place (the prediction has a
+    last axis of Q quantiles, the target has not)."""
     if name not in LOSSES:
         raise unknown_name("loss", name, LOSSES)
-    return LOSSES[name]
+    if quantiles is None:
+        return LOSSES[name]
+    levels: dict = {}  # the quantile tensor, on the device the first batch lives on
+
+    def pinball(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if prediction.device not in levels:
+            levels[prediction.device] = torch.tensor(quantiles, dtype=prediction.dtype, device=prediction.device)
+        return pinball_loss(prediction, target, levels[prediction.device])
+
+    return pinball
 
 
 class RevIN(nn.Module):
@@ -76,22 +88,29 @@ class ForecastNet(nn.Module):
 
     With `channel_independent=True` every observed channel is forecast from its own history alone, with shared
     weights (PatchTST's and DLinear's setting): x becomes (B*O, W, 1 + K) and the model predicts H values.
+
+    With `quantiles` (Q of them, sorted, the median among them) the output gains a last axis, (B, H, T, Q): the
+    backbone predicts Q values per step and target, trained with the pinball loss (`cnnlstm.intervals`).
     """
 
     def __init__(self, *, model: str, num_features: int, num_observed: int, num_targets: int, window: int,
                  horizon: int, revin: bool | str = True, channel_independent: bool = False,
-                 model_kwargs: dict | None = None):
+                 model_kwargs: dict | None = None, quantiles: tuple[float, ...] | list[float] | None = None):
         super().__init__()
         self.config = dict(model=model, num_features=num_features, num_observed=num_observed, num_targets=num_targets,
                            window=window, horizon=horizon, revin=revin, channel_independent=channel_independent,
                            model_kwargs=dict(model_kwargs or {}))
+        if quantiles is not None:  # a folder saved without quantiles keeps its config as it was
+            self.config["quantiles"] = [float(q) for q in quantiles]
         self.num_observed, self.num_targets, self.horizon = num_observed, num_targets, horizon
         self.channel_independent = channel_independent
+        self.num_quantiles = 1 if quantiles is None else len(quantiles)
+        self.quantiles = quantiles
         num_future = num_features - num_observed
         if channel_independent:
-            in_features, out_features = 1 + num_future, horizon
+            in_features, out_features = 1 + num_future, horizon * self.num_quantiles
         else:
-            in_features, out_features = num_features, horizon * num_targets
+            in_features, out_features = num_features, horizon * num_targets * self.num_quantiles
         model_kwargs = dict(model_kwargs or {})
         if channel_independent and "num_channels" in model_hyperparameters(model):
             model_kwargs.setdefault("num_channels", num_observed)  # rows come num_observed at a time, per sample
@@ -106,17 +125,21 @@ class ForecastNet(nn.Module):
         if self.revin is not None:
             observed, mean, std = self.revin.normalize(observed)
         batch, window = x.shape[:2]
+        q = self.num_quantiles
         if self.channel_independent:
             channels = observed.transpose(1, 2).reshape(-1, window, 1)  # (B*O, W, 1)
             repeated = future.repeat_interleave(self.num_observed, dim=0)  # (B*O, W, K)
-            out = self.backbone(torch.cat([channels, repeated], dim=-1))  # (B*O, H)
-            out = out.view(batch, self.num_observed, self.horizon)[:, : self.num_targets].transpose(1, 2)  # (B, H, T)
+            out = self.backbone(torch.cat([channels, repeated], dim=-1))  # (B*O, H*Q)
+            out = out.view(batch, self.num_observed, self.horizon, q)[:, : self.num_targets]  # (B, T, H, Q)
+            out = out.permute(0, 3, 2, 1)  # (B, Q, H, T)
         else:
-            out = self.backbone(torch.cat([observed, future], dim=-1))  # (B, H*T)
-            out = out.view(batch, self.horizon, self.num_targets)  # (B, H, T)
+            out = self.backbone(torch.cat([observed, future], dim=-1))  # (B, H*T*Q)
+            out = out.view(batch, self.horizon, self.num_targets, q).permute(0, 3, 1, 2)  # (B, Q, H, T)
+        out = out.reshape(batch, q * self.horizon, self.num_targets)  # (B, Q*H, T): denormalised per target
         if self.revin is not None:
             out = self.revin.denormalize(out, mean, std, self.num_targets)
-        return out
+        out = out.reshape(batch, q, self.horizon, self.num_targets)
+        return out[:, 0] if self.quantiles is None else out.permute(0, 2, 3, 1)  # (B, H, T) or (B, H, T, Q)
 
 
 class WindowGather:

@@ -73,7 +73,8 @@ def render_report(payload: dict) -> str:
             "columns" (the table's column keys, in order) and "table" (the ranked rows: dicts from column key to a
             formatted string or a number; "contender", "kind" and "verdict" are read when present). Optional,
             each adding its section: "created", "version", "metric", "higher_is_better", "significance", "notes",
-            "data", "settings", "forecasts", "curves", "confusion", "rul", "branches", "ensembles".
+            "data", "settings", "forecasts", "curves", "confusion", "rul", "branches", "ensembles". "forecasts" may
+            hold "intervals": {contender: {"level", "lower", "upper"}}, bands drawn around the contender's line.
 
     Returns:
         One self-contained HTML page: styles, plotly.js and data inlined, nothing loaded from the network.
@@ -175,6 +176,9 @@ def _validate_forecasts(forecasts) -> None:
     for key in ("origins", "series", "context", "context_steps"):
         if forecasts.get(key) is not None:
             arrays[key] = forecasts[key]
+    for name, band in forecasts.get("intervals", {}).items():
+        for key in ("lower", "upper"):
+            arrays[f"intervals[{name!r}][{key!r}]"] = band.get(key, [])
     for key, values in arrays.items():
         if len(values) != size:
             raise ValueError(f"`payload['forecasts'][{key}]` must have one entry per origin ({size}, like 'actual'). "
@@ -193,6 +197,10 @@ def _plot_text(value) -> str:
 
 
 def _is_missing(value) -> bool:
+    """None, NaN, or a formatted NaN ("nan", "nan ± 0": a metric a contender does not have, such as an interval's
+    coverage for a forecaster that gives no intervals)."""
+    if isinstance(value, str):
+        return re.fullmatch(r"nan(\s*\u00b1\s*\S+)?", value.strip(), re.IGNORECASE) is not None
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -454,6 +462,7 @@ def _forecast_section(payload: dict, contenders: dict, extra: dict) -> str:
               else origins)
     predicted = [name for name in contenders if name in forecasts.get("predictions", {})]
     shown = predicted if len(predicted) <= FORECAST_VISIBLE + 1 else predicted[:FORECAST_VISIBLE]
+    intervals = forecasts.get("intervals", {})
     extra["forecast"] = {
         "id": "forecast-chart",
         "targets": [_plot_text(t) for t in targets],
@@ -464,7 +473,9 @@ def _forecast_section(payload: dict, contenders: dict, extra: dict) -> str:
         "contenders": [
             {"name": name, "label": _plot_text(name), "color": contenders[name]["color"],
              "dash": contenders[name]["dash"], "visible": name in shown,
-             "values": [_rows(values) for values in forecasts["predictions"][name]]}
+             "values": [_rows(values) for values in forecasts["predictions"][name]],
+             **({"level": intervals[name].get("level"), "lower": [_rows(v) for v in intervals[name]["lower"]],
+                 "upper": [_rows(v) for v in intervals[name]["upper"]]} if name in intervals else {})}
             for name in predicted
         ],
         "layout": _base_layout(460, legend={"title": {"text": "RMSE at this origin"}}),
@@ -476,6 +487,8 @@ def _forecast_section(payload: dict, contenders: dict, extra: dict) -> str:
     caption = ("Actual values (black) and every contender's forecast from the chosen origin; "
                + ("the grey line is the input window before it. " if forecasts.get("context") else "")
                + "Line style: solid neural, dashed ensemble, dotted baseline."
+               + (" A shaded band is a contender's prediction interval (its level in the legend; mean bounds over "
+                  "seeds), shown and hidden with its line." if intervals else "")
                + (f" The {hidden} lower-ranked contenders start hidden: click their legend entries." if hidden else ""))
     return (f'<div class="controls">{controls}</div><div id="forecast-chart" class="chart"></div>'
             f'<p class="caption">{caption}</p>')

@@ -22,7 +22,8 @@ import torch
 import torch.nn.functional as F
 
 from ..data.prepare.sequences import fold_ids
-from ..metrics import regression_metrics
+from ..intervals import Calibration, check_levels, check_quantiles, interval_columns, pinball_loss, point
+from ..metrics import interval_metrics, regression_metrics
 from ..train import resolve_device
 from .sequences import SequenceEstimator, check_fraction, labels_from, read_if_path
 
@@ -49,12 +50,17 @@ class Regressor(SequenceEstimator):
     Args:
         model, val_size, scale, encoder, freeze_encoder, epochs, ...: as for Classifier; an ensemble
             (n_estimators > 1) predicts its members' mean.
+        quantiles: e.g. (0.1, 0.5, 0.9): the network predicts these quantiles of each value, trained with the
+            pinball loss; the median (added when missing) is the prediction. With a validation part (val_size > 0,
+            folds=None) `fit` calibrates conformal intervals on it (conformalized quantile regression with
+            quantiles, absolute residuals without): `predict(X, level=80)`. Values and vectors only, not frames.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
     """
 
     _estimator_type = "regressor"
 
-    def __init__(self, model: str = "cnn_lstm", *, val_size: float = 0.2, scale: bool = True,
+    def __init__(self, model: str = "cnn_lstm", *, val_size: float = 0.2, quantiles: tuple[float, ...] | None = None,
+                 scale: bool = True,
                  encoder: str | os.PathLike | None = None, freeze_encoder: bool = False, epochs: int = 30,
                  batch_size: int | None = 256, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = 10, schedule: str = "cosine", grad_clip: float | None = 1.0,
@@ -80,13 +86,36 @@ class Regressor(SequenceEstimator):
         self._fit_common(data, train)
         self.target_mean_, self.target_std_ = self._target_scale(values[train])
         self.output_shape_ = list(values.shape[1:])
+        self.quantiles_ = quantiles = self._quantiles(values)
         targets = ((values - self.target_mean_) / self.target_std_).reshape(len(values), -1)
         gather = self._gather(data, torch.as_tensor(targets, device=device), device)
-        shape = (int(data.feature_shape[0]), self._out_features(data, values), self.window_, self._input_kind(data))
-        loss_fn = lambda p, t: F.mse_loss(p.reshape(len(p), -1), t)  # noqa: E731  (frames are flattened)
+        num_quantiles = 1 if quantiles is None else len(quantiles)
+        shape = (int(data.feature_shape[0]), self._out_features(data, values) * num_quantiles, self.window_,
+                 self._input_kind(data))
+        if quantiles is None:
+            loss_fn = lambda p, t: F.mse_loss(p.reshape(len(p), -1), t)  # noqa: E731  (frames are flattened)
+        else:
+            levels = torch.tensor(quantiles, device=device)
+            loss_fn = lambda p, t: pinball_loss(p.reshape(len(t), -1, len(quantiles)), t, levels)  # noqa: E731
         folds = None if self.folds is None else fold_ids(len(train), self.folds, self.seed)
         self._train_selected(shape, gather, train, val, folds, loss_fn, device)
+        self.calibration_ = None  # conformal offsets on the validation sequences, when there are some
+        if values.ndim <= 2 and self.folds is None and len(val):
+            self.calibration_ = Calibration.fit(targets[val], self._network_outputs(data.subset(val)), quantiles)
         return self
+
+    def _quantiles(self, values: np.ndarray) -> tuple[float, ...] | None:
+        quantiles = check_quantiles(self.quantiles)
+        if quantiles is not None and values.ndim > 2:
+            raise ValueError(f"`quantiles` are for values and vectors; y holds frames {values.shape[1:]}. Received: "
+                             f"quantiles={self.quantiles!r}. Fix: leave quantiles=None for head='next_frame'.")
+        return quantiles
+
+    def _network_outputs(self, data) -> np.ndarray:
+        """(N, K) standardised predictions, or (N, K, Q) quantiles."""
+        outputs = self._outputs(data)
+        quantiles = getattr(self, "quantiles_", None)
+        return outputs if quantiles is None else outputs.reshape(len(outputs), -1, len(quantiles))
 
     def check(self, X, y=None, *, group: str | None = None, target: str | None = None) -> dict:
         """A dry run of `fit`: read and check the data, targets and settings, split, build the network; train nothing."""
@@ -94,7 +123,8 @@ class Regressor(SequenceEstimator):
         if self._units_layout(X, group, target):
             return self._unit_regressor().check(X, group=group, target=target)
         data, values, train, val = self._read(X, y, group, target)
-        return self._summary(data, train, val, self._out_features(data, values))
+        quantiles = self._quantiles(values)
+        return self._summary(data, train, val, self._out_features(data, values) * (len(quantiles or ()) or 1))
 
     def _read(self, X, y, group, target):
         unit_params = [k for k in UNIT_PARAMS if k in self._hyperparameter_names]
@@ -154,22 +184,70 @@ class Regressor(SequenceEstimator):
         return mean.astype(np.float32), np.where(std > 1e-8, std, 1.0).astype(np.float32)
 
     # ------------------------------------------------------------------ predict / score
-    def predict(self, X, *, group: str | None = None, every_window: bool = False):
-        """An array (N,), (N, K) or frames (N, C, H, W): one prediction per sequence."""
+    def predict(self, X, *, group: str | None = None, every_window: bool = False, level=None):
+        """An array (N,), (N, K) or frames (N, C, H, W): one prediction per sequence.
+
+        With `level` (a percentage, 80, or several, [80, 90]) a DataFrame instead: `prediction` (or
+        `prediction_0` .. for vectors), then `prediction-lo-80` and `prediction-hi-80` per level and output, the
+        conformal interval calibrated on the validation part in `fit`.
+        """
         if "units_" in self.__dict__:
-            return self.units_.predict(X, every_window=every_window)
+            return self.units_.predict(X, every_window=every_window, level=level)
         self._check_fitted()
-        outputs = self._outputs(self._sequences(read_if_path(X), group=group))
+        levels = self._check_level(level)
+        outputs = self._network_outputs(self._sequences(read_if_path(X), group=group))
+        values = self._original(point(outputs, self.quantiles_))
+        if not levels:
+            return values
+        names = ["prediction"] if values.ndim == 1 else [f"prediction_{k}" for k in range(values.shape[1])]
+        frame = pd.DataFrame(values.reshape(len(values), -1), columns=names)
+        for level in levels:
+            bounds = self.calibration_.bounds(outputs, level)
+            lower, upper = (self._original(v).reshape(len(values), -1) for v in bounds)
+            for k, name in enumerate(names):
+                low, high = interval_columns(name, level)
+                frame[low], frame[high] = lower[:, k], upper[:, k]
+        return frame
+
+    def _original(self, outputs: np.ndarray) -> np.ndarray:
+        """Standardised outputs (N, K) back to the targets' shape and scale."""
         values = outputs.reshape(len(outputs), *self.output_shape_) if self.output_shape_ else outputs.reshape(-1)
         return values * self.target_std_ + self.target_mean_
 
-    def evaluate(self, X, y=None, *, group: str | None = None, target: str | None = None) -> dict[str, float]:
-        """RMSE, MAE and R² of the predictions for X against y."""
+    def _check_level(self, level) -> list[int]:
+        if level is None:
+            return []
+        levels = check_levels(level)
+        if getattr(self, "calibration_", None) is None:
+            why = ("it predicts frames" if len(self.output_shape_) > 1 else
+                   f"folds={self.folds!r} trains on every training sequence" if self.folds is not None else
+                   f"val_size={self.val_size!r} held out no validation sequence")
+            raise ValueError(
+                f"`level` needs intervals calibrated on a validation part, and this model has none ({why}). "
+                f"Received: level={level!r}. Fix: fit with folds=None and val_size > 0 (e.g. 0.2) for values or "
+                "vectors, or leave level out."
+            )
+        return levels
+
+    def evaluate(self, X, y=None, *, group: str | None = None, target: str | None = None,
+                 level=None) -> dict[str, float]:
+        """RMSE, MAE and R² of the predictions for X against y; with `level` (80 or [80, 90]) also each
+        interval's coverage_<level> (percent), width_<level> and interval_score_<level> (Winkler's, lower is
+        better)."""
         if "units_" in self.__dict__:
-            return self.units_.evaluate(X, target=target)
+            return self.units_.evaluate(X, target=target, level=level)
         values = self._check_targets(y, len(self._sequences(read_if_path(X), group=group)))
-        predicted = self.predict(X, group=group)
-        return regression_metrics(values.reshape(len(values), -1), predicted.reshape(len(values), -1))
+        levels = self._check_level(level)
+        predicted = self.predict(X, group=group, level=levels or None)
+        if not levels:
+            return regression_metrics(values.reshape(len(values), -1), predicted.reshape(len(values), -1))
+        truth = values.reshape(len(values), -1)
+        names = ["prediction"] if values.ndim == 1 else [f"prediction_{k}" for k in range(truth.shape[1])]
+        metrics = regression_metrics(truth, predicted[names].to_numpy())
+        for level in levels:
+            lower, upper = (predicted[[interval_columns(n, level)[i] for n in names]].to_numpy() for i in (0, 1))
+            metrics.update(interval_metrics(truth, lower, upper, level))
+        return metrics
 
     def score(self, X, y=None, *, group: str | None = None, target: str | None = None) -> float:
         """R² (scikit-learn's score for regressors); `evaluate` gives every metric."""
@@ -212,11 +290,17 @@ class Regressor(SequenceEstimator):
 
     # ------------------------------------------------------------------ save / load
     def _get_state(self) -> dict:
+        calibration = getattr(self, "calibration_", None)
         return {"target_mean": self.target_mean_.tolist(), "target_std": self.target_std_.tolist(),
-                "output_shape": self.output_shape_, **self._common_state()}
+                "output_shape": self.output_shape_, **self._common_state(),
+                "quantiles": getattr(self, "quantiles_", None),
+                "intervals": None if calibration is None else calibration.state_dict()}
 
     def _set_state(self, state: dict, folder: Path) -> None:
         self.output_shape_ = state["output_shape"]
+        # folders saved before intervals existed: no quantiles, no calibration (level is then refused)
+        self.quantiles_ = None if state.get("quantiles") is None else tuple(state["quantiles"])
+        self.calibration_ = None if state.get("intervals") is None else Calibration.from_state_dict(state["intervals"])
         self.target_mean_ = np.asarray(state["target_mean"], np.float32)
         self.target_std_ = np.asarray(state["target_std"], np.float32)
         self._set_common_state(state)

@@ -28,7 +28,8 @@ from ..data.prepare.conditions import piecewise_linear_rul
 from ..data.prepare.grouped import GroupedSeries
 from ..data.prepare.sequences import fold_ids
 from ..data.prepare.units import UnitFeatures
-from ..metrics import phm08_score, regression_metrics
+from ..intervals import Calibration, check_levels, check_quantiles, interval_columns, pinball_loss, point
+from ..metrics import coverage, interval_metrics, phm08_score, regression_metrics
 from ..models.layers import check_positive_int
 from ..models.registry import model_entry
 from ..tasks import GroupWindowGather
@@ -61,9 +62,13 @@ class UnitRegressor(NetworkEstimator):
         time_col: the column that orders rows within a unit (default: "cycle" when present); not a feature.
         protocol: "auto", "rul" or "plain". rul_cap: the training target's cap under the RUL protocol.
         n_conditions: operating conditions, "auto" or an int.
-        val_size: the fraction of training units held out to pick the epoch.
+        val_size: the fraction of training units held out to pick the epoch (and to calibrate intervals on).
         folds: None selects on those units; an integer k chooses the number of epochs by k-fold cross-validation
             over whole training units, then trains on all of them for that many epochs (`best_epochs_`).
+        quantiles: e.g. (0.1, 0.5, 0.9): the network predicts these quantiles of the target, trained with the
+            pinball loss; the median (added when missing) is the prediction. With validation units (val_size > 0,
+            folds=None) `fit` calibrates conformal intervals on every window of them (conformalized quantile
+            regression with quantiles, absolute residuals without): `predict(X, level=80)`.
         scale, encoder, freeze_encoder, epochs, ...: as for Classifier; an ensemble (n_estimators > 1)
             predicts its members' mean.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
@@ -73,7 +78,8 @@ class UnitRegressor(NetworkEstimator):
 
     def __init__(self, model: str = "cnn_lstm", *, window: int = 30, time_col: str | None = None,
                  protocol: str = "auto", rul_cap: float = 125, n_conditions="auto", val_size: float = 0.2,
-                 scale: bool = True, encoder: str | os.PathLike | None = None, freeze_encoder: bool = False,
+                 quantiles: tuple[float, ...] | None = None, scale: bool = True,
+                 encoder: str | os.PathLike | None = None, freeze_encoder: bool = False,
                  epochs: int = 30, batch_size: int | None = 256, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = 10, schedule: str = "cosine", grad_clip: float | None = 1.0,
                  device: str = "auto", amp: bool = True,
@@ -150,19 +156,35 @@ class UnitRegressor(NetworkEstimator):
         masked = bool((series.lengths(np.concatenate([train_rows, val_rows]), self.window) < self.window).any())
         gather = self._gather(series, device, masked=masked)
         window = self.window if self._fixed_window() else None
-        loss_fn = lambda p, t: F.mse_loss(p.squeeze(-1), t)  # noqa: E731
+        self.quantiles_ = quantiles = check_quantiles(self.quantiles)
+        if quantiles is None:
+            loss_fn = lambda p, t: F.mse_loss(p.squeeze(-1), t)  # noqa: E731
+        else:
+            levels = torch.tensor(quantiles, device=device)
+            loss_fn = lambda p, t: pinball_loss(p, t, levels)  # noqa: E731  p (B, Q), t (B,)
         folds = None
         if self.folds is not None:  # whole units per fold: a unit's windows are never on both sides
             unit_fold = fold_ids(len(series.units), self.folds, self.seed)
             folds = unit_fold[np.searchsorted(series.ends, train_rows, side="right")]
-        self._train_selected((len(prep.features_), 1, window, "series"), gather, train_rows, val_rows, folds, loss_fn,
-                             device)
+        self._train_selected((len(prep.features_), len(quantiles or ()) or 1, window, "series"), gather, train_rows,
+                             val_rows, folds, loss_fn, device)
+        self.calibration_ = None  # conformal offsets on every window of the validation units, when there are some
+        if self.folds is None and len(val_rows):
+            rows = torch.as_tensor(val_rows, device=device)
+            actual = gather(rows)[1].cpu().numpy()  # (N,) the standardised target at each window's end
+            self.calibration_ = Calibration.fit(actual, self._network_outputs(gather, rows), quantiles)
         return self
+
+    def _network_outputs(self, gather: GroupWindowGather, rows: torch.Tensor) -> np.ndarray:
+        """(N,) standardised predictions, or (N, Q) quantiles, of the windows starting at `rows`."""
+        out = predict(self.net_, gather.inputs, rows, amp=self.amp).cpu().numpy()
+        return out.reshape(-1) if getattr(self, "quantiles_", None) is None else out
 
     def check(self, X, y=None, *, group: str | None = None, target: str | None = None) -> dict:
         """A dry run of `fit`: the data steps fitted, the windows cut, the network built; nothing trained."""
         prep, series, val_units, train_rows, val_rows = self._prepare(X, group, target)
-        network = self._check_network((len(prep.features_), 1, self.window if self._fixed_window() else None,
+        outputs = len(check_quantiles(self.quantiles) or ()) or 1
+        network = self._check_network((len(prep.features_), outputs, self.window if self._fixed_window() else None,
                                        "series"))
         return {"estimator": repr(self), "model": self.model, **network, "units": len(series.units),
                 "validation_units": len(val_units), "features": prep.features_, "settings": prep.settings_,
@@ -214,39 +236,75 @@ class UnitRegressor(NetworkEstimator):
         rows = series.window_rows(self.window) if every_window else series.last_rows(self.window)
         return series, rows, rows + series.lengths(rows, self.window) - 1
 
-    def _unit_predictions(self, frame, *, with_target: bool, every_window: bool):
+    def _unit_predictions(self, frame, *, with_target: bool, every_window: bool, levels: list[int] = ()):
+        """The units, each window's end row, the predictions (original scale) and, per level, the columns of
+        its interval."""
         series, rows, ends = self._unit_windows(frame, with_target=with_target, every_window=every_window)
         gather = self._gather(series, self.device_, masked=True)
-        out = predict(self.net_, gather.inputs, torch.as_tensor(rows, device=self.device_), amp=self.amp)
-        return series, ends, out.cpu().numpy().reshape(-1) * self.target_std_ + self.target_mean_
+        outputs = self._network_outputs(gather, torch.as_tensor(rows, device=self.device_))
+        original = lambda v: v * self.target_std_ + self.target_mean_  # noqa: E731
+        bands = {}
+        for level in levels:
+            lower, upper = self.calibration_.bounds(outputs, level)
+            bands.update(zip(interval_columns("prediction", level), (original(lower), original(upper))))
+        return series, ends, original(point(outputs, self.quantiles_)), bands
 
-    def predict(self, X, *, every_window: bool = False) -> pd.DataFrame:
+    def _check_level(self, level) -> list[int]:
+        if level is None:
+            return []
+        levels = check_levels(level)
+        if getattr(self, "calibration_", None) is None:
+            why = (f"folds={self.folds!r} trains on every training unit" if self.folds is not None else
+                   f"val_size={self.val_size!r} held out no validation unit")
+            raise ValueError(
+                f"`level` needs intervals calibrated on validation units, and this model has none ({why}). "
+                f"Received: level={level!r}. Fix: fit with folds=None and val_size > 0 (e.g. 0.2), or leave "
+                "level out."
+            )
+        return levels
+
+    def predict(self, X, *, every_window: bool = False, level=None) -> pd.DataFrame:
         """One row per unit (its last window), or per window with `every_window=True` (a RUL trajectory): the unit,
-        the prediction, and with every_window the row (1-based within its unit) each window ends at."""
-        series, ends, values = self._unit_predictions(X, with_target=False, every_window=every_window)
+        the prediction, with every_window the row (1-based within its unit) each window ends at, and with `level`
+        (80, or [80, 90]) the columns `prediction-lo-80` and `prediction-hi-80` of each level's conformal interval."""
+        levels = self._check_level(level)
+        series, ends, values, bands = self._unit_predictions(X, with_target=False, every_window=every_window,
+                                                             levels=levels)
         unit_of_row = np.repeat(series.units, series.ends - series.starts)
         table = {self.group_: unit_of_row[ends], "prediction": values}
         if every_window:
             table["row"] = ends - np.repeat(series.starts, series.ends - series.starts)[ends] + 1
-        return pd.DataFrame(table)
+        return pd.DataFrame({**table, **bands})
 
-    def last_cycle(self, data, *, target: str | None = None) -> pd.DataFrame:
+    def last_cycle(self, data, *, target: str | None = None, level=None) -> pd.DataFrame:
         """One row per unit with its true target and the prediction at its last row (what `evaluate` compares and
-        what a RUL plot shows)."""
+        what a RUL plot shows), and with `level` each interval's `prediction-lo-<level>` and `prediction-hi-<level>`."""
         if target is not None and target != self.target_:
             raise ValueError(f"`target` must be the column the model was fitted on, {self.target_!r}. "
                              f"Received: target={target!r}.")
-        series, ends, predicted = self._unit_predictions(data, with_target=True, every_window=False)
-        return pd.DataFrame({self.group_: series.units, "true": series.target[ends], "prediction": predicted})
+        series, ends, predicted, bands = self._unit_predictions(data, with_target=True, every_window=False,
+                                                                levels=self._check_level(level))
+        return pd.DataFrame({self.group_: series.units, "true": series.target[ends], "prediction": predicted, **bands})
 
-    def evaluate(self, X, y=None, *, target: str | None = None) -> dict[str, float]:
+    def evaluate(self, X, y=None, *, target: str | None = None, level=None) -> dict[str, float]:
         """At each unit's last row: RMSE, MAE and R²; under the RUL protocol also `rmse_capped` (against the true RUL
-        capped at rul_cap) and the PHM08 `score`."""
-        table = self.last_cycle(X, target=target)
+        capped at rul_cap) and the PHM08 `score`. With `level` (80 or [80, 90]) also each interval's
+        coverage_<level> (percent of units inside), width_<level> and interval_score_<level> (Winkler's), and under
+        the RUL protocol coverage_capped_<level> (against the capped true RUL, what the training target can reach)."""
+        levels = self._check_level(level)
+        table = self.last_cycle(X, target=target, level=levels or None)
         truth, predicted = table["true"].to_numpy(), table["prediction"].to_numpy()
         if self.protocol_ == "rul":
-            return rul_metrics(truth, predicted, self.rul_cap)
-        return regression_metrics(truth, predicted)
+            metrics = rul_metrics(truth, predicted, self.rul_cap)
+        else:
+            metrics = regression_metrics(truth, predicted)
+        for level in levels:
+            lower, upper = (table[c].to_numpy() for c in interval_columns("prediction", level))
+            metrics.update(interval_metrics(truth, lower, upper, level))
+            if self.protocol_ == "rul":
+                capped = piecewise_linear_rul(truth, self.rul_cap)
+                metrics[f"coverage_capped_{level}"] = coverage(capped, lower, upper)
+        return metrics
 
     def score(self, X, y=None, *, target: str | None = None) -> float:
         """R² at each unit's last row (scikit-learn's score for regressors); `evaluate` gives every metric."""
@@ -275,9 +333,14 @@ class UnitRegressor(NetworkEstimator):
 
     # ------------------------------------------------------------------ save / load
     def _get_state(self) -> dict:
+        calibration = getattr(self, "calibration_", None)
         return {"preparation": self.preparation_.state_dict(), "target_mean": float(self.target_mean_),
-                "target_std": float(self.target_std_)}
+                "target_std": float(self.target_std_), "quantiles": getattr(self, "quantiles_", None),
+                "intervals": None if calibration is None else calibration.state_dict()}
 
     def _set_state(self, state: dict, folder: Path) -> None:
         self.preparation_ = UnitFeatures.from_state_dict(state["preparation"])
         self.target_mean_, self.target_std_ = np.float32(state["target_mean"]), np.float32(state["target_std"])
+        # folders saved before intervals existed: no quantiles, no calibration (level is then refused)
+        self.quantiles_ = None if state.get("quantiles") is None else tuple(state["quantiles"])
+        self.calibration_ = None if state.get("intervals") is None else Calibration.from_state_dict(state["intervals"])

@@ -60,7 +60,17 @@
                  line: {color: "#111827", width: 2.5}, marker: {size: 5}});
       f.contenders.forEach(function (c) {
         var y = c.values[o].map(function (row) { return row[t]; });
-        data.push({type: "scatter", mode: "lines", uid: c.name, name: c.label + "  " + fmt(rmse(y, actual)),
+        if (c.lower) {  // the prediction interval: lower edge, then upper edge filled down to it; one legend group
+          data.push({type: "scatter", mode: "lines", uid: c.name + "__lo", x: f.steps[o], legendgroup: c.name,
+                     y: c.lower[o].map(function (row) { return row[t]; }), visible: visible[c.name],
+                     showlegend: false, hoverinfo: "skip", line: {color: c.color, width: 0}});
+          data.push({type: "scatter", mode: "lines", uid: c.name + "__hi", x: f.steps[o], legendgroup: c.name,
+                     y: c.upper[o].map(function (row) { return row[t]; }), visible: visible[c.name],
+                     name: c.label + " " + c.level + "% interval", showlegend: false, hoverinfo: "skip",
+                     fill: "tonexty", fillcolor: c.color + "33", line: {color: c.color, width: 0}});
+        }
+        data.push({type: "scatter", mode: "lines", uid: c.name, name: c.label + "  " + fmt(rmse(y, actual))
+                   + (c.lower ? "  (" + c.level + "% band)" : ""), legendgroup: c.lower ? c.name : undefined,
                    x: f.steps[o], y: y, visible: visible[c.name], line: {color: c.color, dash: c.dash, width: 2}});
       });
       var layout = JSON.parse(JSON.stringify(f.layout));
