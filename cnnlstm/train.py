@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from . import distributed
 from .data.prepare.windows import WindowIndex
 
 # gather(rows) -> (inputs, targets); inputs is one tensor, or a tuple of tensors passed to the model as arguments
@@ -57,6 +58,13 @@ class DeviceWindows:
         series = torch.searchsorted(self.offsets, k, right=True) - 1
         return self.first[series] + (k - self.offsets[series]) * self.stride
 
+    def shard(self) -> "DeviceWindows":
+        """This rank's share of the windows under torchrun (`cnnlstm.distributed`); self without a launch."""
+        begin, end = distributed.shard_range(self.size)
+        if (begin, end) == (0, self.size):
+            return self
+        return DeviceWindows.from_rows(self.rows(torch.arange(begin, end, device=self.device)))
+
     def chunks(self, size: int):
         """Start rows of every window, `size` at a time, in order."""
         for begin in range(0, self.size, size):
@@ -78,7 +86,7 @@ class TrainConfig:
     """How to train. Every field has a default that suits small and medium data on a CPU or a GPU."""
 
     epochs: int = 20  # passes over the training windows
-    batch_size: int = 64
+    batch_size: int = 64  # windows per step; under torchrun the global batch, each rank taking its slice
     lr: float = 1e-3  # peak learning rate of AdamW
     weight_decay: float = 1e-4
     warmup: float = 0.05  # fraction of steps spent warming the learning rate up, then a cosine decay
@@ -125,7 +133,7 @@ def resolve_device(name: str = "auto") -> torch.device:
     """The device to train on: cuda if present, then Apple's mps, then the cpu."""
     if name == "auto":
         if torch.cuda.is_available():
-            return torch.device("cuda")
+            return distributed.cuda_device()  # cuda:LOCAL_RANK under torchrun
         if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
@@ -135,7 +143,7 @@ def resolve_device(name: str = "auto") -> torch.device:
         raise ValueError(f"`device` must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'. Received: device={name!r}.") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("`device` is 'cuda' but no CUDA device is available. Received: device='cuda'. Fix: use 'auto'.")
-    return device
+    return distributed.cuda_device() if device == torch.device("cuda") else device
 
 
 def show_progress(setting) -> bool:
@@ -152,7 +160,7 @@ def _autocast(device: torch.device, enabled: bool, cache: bool = True):
                           cache_enabled=cache)
 
 
-def _capture(step, model: nn.Module, optimizer, example_rows: torch.Tensor):
+def _capture(step, model: nn.Module, optimizer, example_rows: torch.Tensor, warmup: int = 3):
     """Record `step` once in a CUDA graph and return a function that replays it on new rows.
 
     Follows PyTorch's whole-network capture recipe: a few warm-up steps on a side stream (they allocate the
@@ -164,7 +172,7 @@ def _capture(step, model: nn.Module, optimizer, example_rows: torch.Tensor):
     side = torch.cuda.Stream()
     side.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(side):
-        for _ in range(3):
+        for _ in range(warmup):
             step(static_rows)
     torch.cuda.current_stream().wait_stream(side)
     with torch.no_grad():  # undo the warm-up in place: the graph keeps pointers to these very tensors
@@ -230,7 +238,8 @@ def fit(
     num_train = len(train_windows)
     if num_train == 0:
         raise ValueError("There are no training windows. Fix: use a shorter window or horizon, or more data.")
-    batch_size = min(config.batch_size, num_train)
+    # under torchrun, batch_size is the global batch and each rank trains on its slice (`cnnlstm.distributed`)
+    batch_size, local_batch = distributed.split_batch(min(config.batch_size, num_train), num_train)
     steps_per_epoch = math.ceil(num_train / batch_size)
     if config.max_steps_per_epoch is not None:
         steps_per_epoch = min(steps_per_epoch, config.max_steps_per_epoch)
@@ -249,12 +258,14 @@ def fit(
     scheduler = (torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _schedule(s, total_steps, warmup))
                  if config.schedule == "cosine" else None)
     plateau = _Plateau(optimizer, config) if scheduler is None else None
-    generator = torch.Generator(device=device).manual_seed(config.seed)
+    generator = torch.Generator(device=device).manual_seed(config.seed)  # one seed: every rank draws the same order
+    net = distributed.wrap(model, device, graphed=graphed)  # DistributedDataParallel under torchrun, else model
+    val_shard = val_windows.shard() if val_windows is not None else None
 
     def step(rows: torch.Tensor) -> torch.Tensor:
         x, y = gather(rows)  # x (B, W, F), y (B, H, T), gathered on the device
         with _autocast(device, config.amp, cache=not graphed):
-            prediction = call(model, x)
+            prediction = call(net, x)
         loss = loss_fn(prediction.float(), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -264,23 +275,26 @@ def fit(
         return loss.detach()
 
     if graphed:  # the whole step, gather to AdamW, replays as one graph: no per-kernel launch cost
-        step = _capture(step, model, optimizer, train_windows.rows(torch.arange(batch_size, device=device)))
+        step = _capture(step, model, optimizer, train_windows.rows(torch.arange(local_batch, device=device)),
+                        warmup=distributed.GRAPH_WARMUP_STEPS if distributed.launched() else 3)
 
     history: list[dict] = []
     best_loss, best_state, bad_epochs = math.inf, None, 0
-    progress = _Progress(config.epochs, enabled=show_progress(config.progress))
+    progress = _Progress(config.epochs, enabled=show_progress(config.progress) and distributed.is_main_process())
     with progress:
         for epoch in range(1, min(config.epochs, config.stop_after or config.epochs) + 1):
             began = time.perf_counter()
             model.train()
             running = torch.zeros((), device=device)
             for numbers in _epoch_batches(num_train, batch_size, steps_per_epoch, generator, device):
-                running += step(train_windows.rows(numbers))
+                running += step(train_windows.rows(distributed.shard(numbers)))
                 if scheduler is not None:
                     scheduler.step()
-            record = {"epoch": epoch, "train_loss": (running / steps_per_epoch).item()}
+            # under torchrun both losses are means over every rank, so all ranks take the same decisions below
+            record = {"epoch": epoch, "train_loss": distributed.mean_over_ranks(running / steps_per_epoch).item()}
             if val_windows is not None and len(val_windows):
-                record["val_loss"] = evaluate_loss(model, gather, val_windows, loss_fn, config).item()
+                val_loss = evaluate_loss(model, gather, val_shard, loss_fn, config)
+                record["val_loss"] = distributed.mean_over_ranks(val_loss, len(val_shard)).item()
             record["lr"] = float(optimizer.param_groups[0]["lr"])
             record["seconds"] = time.perf_counter() - began
             history.append(record)
