@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def compare(data="airline", *, task: str = "auto", test_data=None, models: list[
             baselines: list[str] | None = None, ensembles: bool = True, seeds: int = 3, horizon: int | None = None,
             window: int | None = None, stride: int = 1, group: str | None = None, target: str | None = None,
             out=None, data_dir=None, name: str | None = None, progress: bool | None = None, report: bool = True,
-            dry_run: bool = False, **settings) -> Comparison:
+            dry_run: bool = False, jobs: int = 1, **settings) -> Comparison:
     """Train every suitable architecture over `seeds` seeds on one split, beside ensembles and classical
     baselines; rank them on the test part, say which differences are significant, and write a report.
 
@@ -80,6 +81,11 @@ def compare(data="airline", *, task: str = "auto", test_data=None, models: list[
         report: write `report.html` in `out`.
         dry_run: check the data, the settings and every contender (one epoch of each on a small slice, the
             baselines' libraries looked up), train nothing else and write nothing; the plan is in payload["plan"].
+        jobs: contender x seed runs at once: this process and jobs - 1 worker processes (spawned, so a script
+            calling this needs `if __name__ == "__main__":`), one GPU each, round-robin, where there are GPUs,
+            sharing this process's torch threads evenly. The results are those of `jobs=1` (seeds flow per run),
+            and a killed parallel comparison resumes as a serial one does. Two comparisons on one `out` never
+            compute the same result twice: each run is claimed first (see `store.py`).
         **settings: estimator settings shared by every contender (epochs, batch_size, lr, split, targets, ...)
             and model hyperparameters, each given to the models that accept it.
 
@@ -88,6 +94,7 @@ def compare(data="airline", *, task: str = "auto", test_data=None, models: list[
         >>> result.table[["rank", "rmse", "verdict"]]
     """
     seeds = _positive("seeds", seeds)
+    jobs = _check_jobs(jobs)
     problem, name = _problem(data, task, test_data, horizon, window, stride, group, target, data_dir, settings,
                              name)
     models = _check_models(models, problem)
@@ -109,29 +116,14 @@ def compare(data="airline", *, task: str = "auto", test_data=None, models: list[
     reference = store.get("reference", None)
     if reference is not None:
         problem.load_reference(reference[1])
-    jobs = [(m, s) for m in models for s in range(seeds)]
-    jobs += [(b, None if problem.deterministic(b) else s) for b in chosen
-             for s in (range(1) if problem.deterministic(b) else range(seeds))]
+    planned = [(m, s) for m in models for s in range(seeds)]  # the first one makes the reference: see _run_all
+    planned += [(b, None if problem.deterministic(b) else s) for b in chosen
+                for s in (range(1) if problem.deterministic(b) else range(seeds))]
+    with _Display(len(planned), enabled=show_progress(progress)) as display:
+        found = _run_all(planned, problem, store, per_model, jobs, display, seeds)
     runs: dict[str, list] = {}
-    with _Display(len(jobs), enabled=show_progress(progress)) as display:
-        for contender, seed in jobs:
-            found = store.get(contender, seed)
-            if found is None:
-                display.start(contender, seed, seeds)
-                if contender in NEURAL:
-                    model, fixed = NEURAL[contender]
-                    record, arrays = problem.run_neural(model, {**fixed, **per_model[contender]}, seed, display.epoch)
-                    if reference is None and problem.reference is not None:
-                        store.put("reference", None, {}, problem.reference)
-                        reference = ({}, problem.reference)
-                else:
-                    record, arrays = problem.run_baseline(contender, seed)
-                record.update(contender=contender, seed=seed, kind="neural" if contender in NEURAL else "baseline",
-                              metrics=problem.score(arrays["test"]))
-                store.put(contender, seed, record, arrays)
-                found = (record, arrays)
-            display.finish()
-            runs.setdefault(contender, []).append(found)
+    for contender, seed in planned:
+        runs.setdefault(contender, []).append(found[contender, seed])
 
     if ensembles:
         runs.update(_ensembles(runs, models, problem, seeds))
@@ -163,6 +155,13 @@ def _positive(name: str, value) -> int:
     return int(value)
 
 
+def _check_jobs(jobs) -> int:
+    if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs < 1:
+        raise ValueError(f"`jobs` must be a positive integer: the runs trained at once, each in its own process. "
+                         f"Received: jobs={jobs!r}. Fix: pass jobs=1 to run one at a time, or e.g. jobs=2.")
+    return int(jobs)
+
+
 def default_window(horizon: int, season: int | None) -> int:
     """Two seasons of history where there is a season, else four horizons."""
     return 2 * season if season and season > 1 else 4 * horizon
@@ -192,6 +191,231 @@ def _problem(data, task, test_data, horizon, window, stride, group, target, data
         return ClassifyProblem(task_data.train, task_data.test, name=name, settings=settings), name
     return RegressProblem(task_data.train, task_data.test, name=name, settings=settings,
                           group=task_data.fit_kwargs.get("group"), target=task_data.fit_kwargs.get("target")), name
+
+
+# ---------------------------------------------------------------------- running the jobs
+def _run_all(planned: list, problem, store: RunStore, per_model: dict, jobs: int, display, seeds: int) -> dict:
+    """Every planned (contender, seed)'s (record, arrays): from the store, else computed, scored and stored.
+
+    With jobs > 1 this process runs jobs too, beside jobs - 1 worker processes (so their start costs it nothing),
+    each worker given two runs at a time so it never waits for this process. Runs whose time is unknown go first,
+    in plan order, then the longest first (by the time of the contender's finished run), so no long run is left for
+    the end while the others idle; the order changes no result.
+    """
+    runs = _Runs(planned, problem, store, display, seeds)
+    workers = min(jobs, len(runs.todo)) - 1
+    if workers < 1:  # one at a time, here, in plan order, with the epoch-by-epoch progress
+        with runs:
+            while runs.todo or runs.elsewhere:
+                mine = runs.take()
+                if mine is not None:
+                    runs.run_here(mine, per_model.get(mine[0][0], {}), display.epoch)
+                else:
+                    runs.wait_elsewhere()
+        return runs.found
+    import torch
+
+    threads = torch.get_num_threads()
+    share = max(1, threads // (workers + 1))  # every process its part of this one's threads
+    pool, running = _pool(problem, workers, share), {}
+    try:
+        torch.set_num_threads(share)
+        with runs:
+            while runs.todo or running or runs.elsewhere or runs.unscored:
+                mine = runs.take(longest_first=True)  # first, so the reference run starts here at once
+                while len(running) < 2 * workers and (theirs := runs.take(longest_first=True)) is not None:
+                    (contender, seed), _ = theirs
+                    reference = problem.reference if runs.ready else None
+                    running[pool.submit(_work, contender, seed, per_model.get(contender, {}), reference)] = theirs
+                if mine is not None:
+                    runs.run_here(mine, per_model.get(mine[0][0], {}), None)
+                busy = mine is not None or runs.startable()
+                if running:
+                    for future in wait(running, timeout=0 if busy else None, return_when=FIRST_COMPLETED)[0]:
+                        runs.computed(*running.pop(future), future.result())
+                elif not busy:
+                    runs.wait_elsewhere()
+    finally:
+        for _, claim in running.values():
+            claim.release()
+        pool.shutdown(wait=True, cancel_futures=True)
+        torch.set_num_threads(threads)
+    return runs.found
+
+
+class _Runs:
+    """The runs of one comparison and their state: found (stored), todo, claimed elsewhere, computed but unscored.
+
+    The first planned run (neural, seed 0) makes the reference every result is scored with (the test truth; for
+    remaining life also the windows the baselines read, which depend on the seed's validation units), as in a
+    serial run: results that finish before it wait for it unscored, and the baselines start after it. Each run is
+    claimed in the store before it starts; one another process holds is waited for at the end, and done here if
+    that process died. Leaving the `with` block lets go of every claim still held.
+    """
+
+    def __init__(self, planned: list, problem, store: RunStore, display, seeds: int):
+        self.planned, self.problem, self.store, self.display, self.seeds = planned, problem, store, display, seeds
+        self.found = {job: result for job in planned if (result := store.get(*job)) is not None}
+        self.todo = [job for job in planned if job not in self.found]
+        self.elsewhere: list = []
+        self.unscored: list = []  # (job, claim, record, arrays)
+        self.started: set[str] = set()  # contenders with a run started here
+        self.ready = problem.reference is not None or planned[0] in self.found
+        for _ in self.found:
+            display.finish()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for _, claim, _, _ in self.unscored:
+            claim.release()
+        return False
+
+    def startable(self) -> list:
+        return [job for job in self.todo if self.ready or job[0] in NEURAL]
+
+    def take(self, *, longest_first: bool = False) -> tuple | None:
+        """The next startable run, claimed here: (job, claim); None when there is none."""
+        while candidates := self.startable():
+            job = candidates[0]
+            if longest_first:
+                seconds = {}
+                for (contender, _), (record, _) in self.found.items():
+                    seconds.setdefault(contender, record.get("train_s", 0.0))
+                fresh = [j for j in candidates if j[0] not in seconds and j[0] not in self.started]
+                known = [j for j in candidates if j[0] in seconds]
+                job = fresh[0] if fresh else max(known, key=lambda j: seconds[j[0]]) if known else job
+            self.todo.remove(job)
+            claim = self.store.claim(*job)
+            if claim is None:
+                self.elsewhere.append(job)
+            elif (result := self.store.get(*job)) is not None:  # it landed while we were not looking
+                claim.release(done=True)
+                self._landed(job, result)
+            else:
+                self.started.add(job[0])
+                self.display.start(job[0], job[1], self.seeds)
+                return job, claim
+        return None
+
+    def run_here(self, taken: tuple, kwargs: dict, progress) -> None:
+        job, claim = taken
+        try:
+            outcome = _execute(self.problem, *job, kwargs, progress)
+        except BaseException:
+            claim.release()
+            raise
+        self.computed(job, claim, outcome)
+
+    def computed(self, job, claim, outcome: tuple) -> None:
+        """A run's (record, arrays, reference made) came back: score and store it once the reference is known."""
+        record, arrays, made = outcome
+        if job == self.planned[0] and not self.ready:
+            if made is not None:
+                self.problem.load_reference(made)
+                self.store.put("reference", None, {}, made)
+            self.ready = True
+        self.unscored.append((job, claim, record, arrays))
+        self._score_waiting()
+
+    def _score_waiting(self) -> None:
+        while self.ready and self.unscored:
+            job, claim, record, arrays = self.unscored.pop(0)
+            contender, seed = job
+            record.update(contender=contender, seed=seed, kind="neural" if contender in NEURAL else "baseline",
+                          metrics=_score(self.problem, arrays))
+            self.store.put(contender, seed, record, arrays)
+            claim.release(done=True)
+            self.found[job] = (record, arrays)
+            self.display.finish()
+
+    def wait_elsewhere(self) -> None:
+        """Wait for the first run another process holds: it lands, or that process died and the run is ours."""
+        job = self.elsewhere.pop(0)
+        claim = self.store.claim(*job, wait=True)
+        result = self.store.get(*job)
+        claim.release(done=result is not None)
+        if result is None:
+            self.todo.insert(0, job)
+        else:
+            self._landed(job, result)
+
+    def _landed(self, job, result) -> None:
+        self.found[job] = result
+        self.display.finish()
+        if job == self.planned[0] and not self.ready:  # its process stored the reference before it
+            reference = self.store.get("reference", None)
+            if reference is not None:
+                self.problem.load_reference(reference[1])
+            self.ready = True
+            self._score_waiting()
+
+
+def _score(problem, arrays: dict) -> dict:
+    """A run's test metrics; a forecast's interval bounds go with it (a run made in a worker has no other way)."""
+    return problem.score(arrays["test"], arrays) if "test_lower" in arrays else problem.score(arrays["test"])
+
+
+def _execute(problem, contender: str, seed: int | None, kwargs: dict, progress) -> tuple[dict, dict, dict | None]:
+    """One run's (record, arrays), unscored, and the reference arrays it made on the way (None if none). The
+    problem keeps the reference it had: only the first planned run's counts (see `_run_all`)."""
+    known = problem.reference
+    if contender in NEURAL:
+        model, fixed = NEURAL[contender]
+        record, arrays = problem.run_neural(model, {**fixed, **kwargs}, seed, progress)
+    else:
+        record, arrays = problem.run_baseline(contender, seed)
+    made = problem.reference if known is None else None
+    problem.reference = known
+    return record, arrays, made
+
+
+def _pool(problem, workers: int, threads: int) -> ProcessPoolExecutor:
+    """`workers` spawned processes (fork is unsafe with torch's threads), each holding the problem and using
+    `threads` torch threads; where there are GPUs, one each, round-robin, after this process's (the first)."""
+    import multiprocessing
+
+    import torch
+
+    context = multiprocessing.get_context("spawn")
+    gpus: list[str] = []
+    if torch.cuda.is_available() and problem.settings.get("device", "auto") in ("auto", "cuda"):  # not a chosen one
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+        gpus = visible.split(",") if visible else [str(i) for i in range(torch.cuda.device_count())]
+    slots = context.Queue()
+    for slot in range(1, workers + 1):
+        slots.put(slot)
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                               initargs=(problem, threads, gpus, slots, os.getpid()))
+
+
+_WORKER: dict = {}  # a worker process's problem
+
+
+def _start_worker(problem, threads: int, gpus: list[str], slots, parent: int) -> None:
+    import threading
+
+    import torch
+
+    def stop_with_parent() -> None:  # a killed comparison's workers would otherwise live on, orphaned
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=stop_with_parent, daemon=True).start()
+    slot = slots.get()
+    if gpus:  # before CUDA starts in this process
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpus[slot % len(gpus)]
+    torch.set_num_threads(threads)
+    _WORKER["problem"] = problem
+
+
+def _work(contender: str, seed: int | None, kwargs: dict, reference: dict | None):
+    problem = _WORKER["problem"]
+    if reference is not None and problem.reference is None:
+        problem.load_reference(reference)
+    return _execute(problem, contender, seed, kwargs, None)
 
 
 def _check_models(models, problem) -> list[str]:

@@ -5,8 +5,16 @@
       results/<contender>@<seed>.npz   the predictions (test, and validation for the stacked ensemble)
       results/<contender>@<seed>.json  metrics, times, parameter count, learning curve; written last, so its
                                        presence marks the result complete
+      claims/<contender>@<seed>.lock   held (flock) by the process computing that result; removed once it landed
 
 A killed comparison leaves at most a temporary file behind (ignored); finished results are never rewritten.
+
+Several processes may share one folder (`compare --jobs`, or two `compare` commands): a result is computed only by
+the process that holds its claim, an exclusive `flock` that the kernel drops when the process ends, however it
+ends, so a killed process never blocks a resume. Whoever takes a claim looks for the result first: it may have
+landed while they waited. A claim file is deleted only after its result is written, so a process that locked a
+deleted claim file always finds the result. (Without `fcntl`, on Windows, claims always succeed: run one
+`compare` per folder there.)
 """
 
 from __future__ import annotations
@@ -19,6 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from .. import checkpoint
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 
 def result_key(contender: str, seed: int | None) -> str:
@@ -51,6 +64,26 @@ class RunStore:
             return
         checkpoint.write_json(path, clean)
 
+    def claim(self, contender: str, seed: int | None, *, wait: bool = False) -> "Claim | None":
+        """The right to compute one result: a `Claim`, or None when another process holds it (with `wait`, block
+        until that process lets go, finished or dead). Look the result up again once you hold the claim."""
+        if self.folder is None or fcntl is None:
+            return Claim(None, None)
+        path = self.folder / "claims" / f"{result_key(contender, seed)}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            return None
+        except BaseException:
+            os.close(handle)
+            raise
+        os.ftruncate(handle, 0)
+        os.write(handle, f"{os.getpid()}\n".encode())  # for a person looking: who computes this result
+        return Claim(handle, path)
+
     def get(self, contender: str, seed: int | None) -> tuple[dict, dict[str, np.ndarray]] | None:
         key = result_key(contender, seed)
         if self.folder is None:
@@ -70,3 +103,18 @@ class RunStore:
         np.savez(buffer, **{name: np.asarray(value) for name, value in arrays.items()})
         checkpoint.atomic_write_bytes(self.folder / "results" / f"{key}.npz", buffer.getvalue())
         checkpoint.write_json(self.folder / "results" / f"{key}.json", record)  # last: marks the result complete
+
+
+class Claim:
+    """A held claim on one result (see `RunStore.claim`); `release` it, with `done=True` once the result is stored."""
+
+    def __init__(self, handle: int | None, path: Path | None):
+        self.handle, self.path = handle, path
+
+    def release(self, *, done: bool = False) -> None:
+        if self.handle is None:
+            return
+        if done:  # while still held: whoever locks the deleted file next finds the result and moves on
+            self.path.unlink(missing_ok=True)
+        os.close(self.handle)  # closing the only descriptor drops the flock
+        self.handle = None
