@@ -186,13 +186,17 @@ def _forecast_table(source):
     import numpy as np
 
     from .sources.io import read_table
+    from .panels import is_panel_source, open_panel
 
+    if is_panel_source(source):  # long-format Parquet files: a panel read series by series, larger than memory
+        return open_panel(source)
     if isinstance(source, (str, os.PathLike)) and (
             os.path.isdir(source) or "".join(Path(source).suffixes[-2:]).lower().endswith((".ts", ".ts.gz", ".npy", ".npz"))):
         kind = "a folder" if os.path.isdir(source) else f"a {Path(source).suffix} file of whole sequences"
         raise ValueError(
             f"`data` {str(source)!r} is {kind}, which forecasting does not read: it forecasts the columns of a CSV or "
-            "Parquet table. Fix: pass such a table, or task='classify' or 'regress' (--task classify) for whole "
+            "Parquet table (or a folder of Parquet files). Fix: pass such a table, or task='classify' or 'regress' "
+            "(--task classify) for whole "
             "sequences (.ts, .npy, .npz, a folder of .ts files or of frames)."
         )
     return source if isinstance(source, np.ndarray) else read_table(source, what="data")

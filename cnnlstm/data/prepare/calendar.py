@@ -61,14 +61,19 @@ def calendar_columns(features: list[str]) -> list[str]:
     return [f"{name}_{part}" for name in features for part in ("sin", "cos")]
 
 
-def calendar_frame(index: pd.DatetimeIndex, features: list[str]) -> pd.DataFrame:
-    """Sine/cosine columns for each feature, one row per timestamp; values lie in [-1, 1]."""
-    columns = {}
+def calendar_values(index: pd.DatetimeIndex, features: list[str]) -> np.ndarray:
+    """(timestamps, 2 * features) float64: the sine and cosine of each feature, in `calendar_columns` order; values
+    lie in [-1, 1]. `calendar_frame` without the DataFrame (what `prepare` and `predict` store)."""
+    columns = []
     for name in features:
         if name not in CALENDAR_FEATURES:
             raise unknown_name("calendar", name, CALENDAR_FEATURES)
         read, period = CALENDAR_FEATURES[name]
         angle = 2 * np.pi * np.asarray(read(index), dtype=np.float64) / period
-        columns[f"{name}_sin"] = np.sin(angle)
-        columns[f"{name}_cos"] = np.cos(angle)
-    return pd.DataFrame(columns, index=index)
+        columns += [np.sin(angle), np.cos(angle)]
+    return np.stack(columns, axis=1) if columns else np.zeros((len(index), 0))
+
+
+def calendar_frame(index: pd.DatetimeIndex, features: list[str]) -> pd.DataFrame:
+    """Sine/cosine columns for each feature, one row per timestamp; values lie in [-1, 1]."""
+    return pd.DataFrame(calendar_values(index, features), columns=calendar_columns(features), index=index)

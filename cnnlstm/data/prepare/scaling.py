@@ -6,6 +6,10 @@ They follow the scikit-learn contract (``__init__`` stores arguments, ``fit`` re
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
 from ..._errors import NotFittedError, unknown_name
@@ -60,10 +64,12 @@ class SeriesScaler:
     def transform_series(self, values: np.ndarray, starts, lengths, series=None) -> np.ndarray:
         """Scale stacked series into a new float32 array, one series at a time (no per-row temporaries).
 
-        Rows ``starts[i] : starts[i] + lengths[i]`` belong to series ``series[i]`` (default: series i).
+        Rows ``starts[i] : starts[i] + lengths[i]`` belong to series ``series[i]`` (default: series i). Memory-mapped
+        `values` (a panel larger than memory, `cnnlstm.data.panels`) are scaled into a memory-mapped
+        temporary file, so that host memory never holds either array whole.
         """
         self._check()
-        out = np.empty(values.shape, dtype=np.float32)
+        out = _scratch(values) if isinstance(values, np.memmap) else np.empty(values.shape, dtype=np.float32)
         for i, (begin, length) in enumerate(zip(starts, lengths)):
             s = i if series is None else series[i]
             rows = slice(begin, begin + length)
@@ -92,3 +98,13 @@ class SeriesScaler:
         scaler.offset_ = np.asarray(state["offset"], dtype=np.float64)
         scaler.scale_ = np.asarray(state["scale"], dtype=np.float64)
         return scaler
+
+
+def _scratch(values: np.memmap) -> np.memmap:
+    """A float32 array shaped like `values`, in a memory-mapped temporary file beside `values`' file (or in the
+    system's temporary folder when that folder is read-only). The file has no name on POSIX: it is gone when the
+    array is."""
+    folder = Path(values.filename).parent if values.filename else None
+    if folder is not None and not os.access(folder, os.W_OK):
+        folder = None
+    return np.memmap(tempfile.TemporaryFile(dir=folder), dtype=np.float32, mode="w+", shape=values.shape)

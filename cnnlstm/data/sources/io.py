@@ -84,7 +84,7 @@ def _read_file(path: Path, what: str) -> pd.DataFrame:
         raise ValueError(
             f"`{what}` must be a file, and {str(path)!r} is a folder. Received: {what}={str(path)!r}. Fix: pass the "
             "CSV or Parquet file inside it (a folder of .ts files or of frames is whole sequences: task classify "
-            "or regress)."
+            "or regress; a folder of .parquet files is read as a panel of long-format series)."
         )
     denied = PermissionError(
         f"`{what}` cannot be read: permission denied. Received: {what}={str(path)!r}. Fix: give yourself read "
