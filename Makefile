@@ -16,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(BIN)/cnnlstm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q "$(TORCH)"
-	$(BIN)/pip install -q -e ".[dev,baselines,parquet,report]"
+	$(BIN)/pip install -q -e ".[dev,baselines,parquet,report,serve,onnx,tune]"
 	touch $@
 
 setup: $(BIN)/cnnlstm

@@ -9,7 +9,12 @@ in the issue (LSTM-FCN, InceptionTime, FCN; not measured here) and MiniRocket me
 (`benchmarks/minirocket.py`, results/minirocket.json) when that file exists.
 
     python benchmarks/tsc_accuracy.py [--dry-run] [--problems GunPoint,CBF] [--models cnn,parallel-attention]
-        [--seeds 5] [--epochs 100] [--threads 1]
+        [--seeds 5] [--epochs 100] [--threads 1] [--set val_size=0 --set schedule=plateau] [--inner 0.3]
+
+`--set KEY=VALUE` passes a Classifier setting (a protocol: `val_size=0 schedule=plateau`, `folds=5`,
+`n_estimators=5`) or a model hyperparameter. `--inner F` is for choosing a protocol without the test data: it
+holds out a stratified fraction F of each TRAIN file (seeded per seed) as the scored part, fits on the rest, and
+never reads the TEST file.
 
 A model is a registry name, or parallel-<merge>. Results are written after every fit and a rerun skips the fits
 already in the results file, so a run cut short resumes where it stopped.
@@ -24,12 +29,16 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
 from cnnlstm import Classifier, datasets  # noqa: E402
+from cnnlstm.config import parse_assignments  # noqa: E402
+from cnnlstm.data.prepare.sequences import stratified_split  # noqa: E402
+from cnnlstm.models.registry import compare_contenders  # noqa: E402
 
 PROBLEMS = ["GunPoint", "ItalyPowerDemand", "ECG200", "CBF", "BasicMotions", "JapaneseVowels", "Epilepsy", "NATOPS"]
 MODELS = ["cnn", "lstm", "cnn_lstm", "parallel-concat", "parallel-weighted", "parallel-attention"]
@@ -42,8 +51,13 @@ PUBLISHED = {
 
 
 def model_settings(name: str) -> dict:
+    """A registry name, parallel-<merge>, or a contender name of `compare` (alstm_fcn, mlstm_fcn, ...)."""
     if name.startswith("parallel-"):
         return {"model": "parallel", "merge": name.split("-", 1)[1]}
+    contenders = compare_contenders()
+    if name in contenders:
+        model, fixed = contenders[name]
+        return {"model": model, **fixed}
     return {"model": name}
 
 
@@ -56,9 +70,15 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--name", default="tsc_accuracy", help="results/<name>.json")
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Classifier setting or model hyperparameter")
+    parser.add_argument("--inner", type=float, default=None, metavar="F",
+                        help="score on a stratified fraction F of TRAIN instead of TEST (protocol choice)")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    settings = parse_assignments(args.assignments, option="--set")
+    key = json.dumps(settings, sort_keys=True) + (f" inner={args.inner}" if args.inner else "")
     problems, models = args.problems.split(","), args.models.split(",")
     seeds, epochs = args.seeds, args.epochs
     if args.dry_run:
@@ -67,27 +87,37 @@ def main(argv=None) -> int:
 
     path = _common.RESULTS / (f"{args.name}.dry-run.json" if args.dry_run else f"{args.name}.json")
     runs = [] if args.dry_run or not path.exists() else json.loads(path.read_text())["runs"]
-    done = {(r["problem"], r["model"], r["seed"], r["epochs"]) for r in runs}
+    done = {(r["problem"], r["model"], r["seed"], r["epochs"], r.get("settings", "{}")) for r in runs}
     for problem in problems:
-        X, y = datasets.load(problem, split="train", data_dir=data_dir)
-        X_test, y_test = datasets.load(problem, split="test", data_dir=data_dir)
+        X_all, y_all = datasets.load(problem, split="train", data_dir=data_dir)
+        if args.inner is None:
+            X_test, y_test = datasets.load(problem, split="test", data_dir=data_dir)
         for name in models:
             for seed in range(seeds):
-                if (problem, name, seed, epochs) in done:
+                if (problem, name, seed, epochs, key) in done:
                     continue
+                X, y = X_all, y_all
+                if args.inner is not None:  # the TEST file is never read
+                    codes = np.unique(np.asarray(y_all), return_inverse=True)[1]
+                    fit_rows, scored = stratified_split(codes, args.inner, 1000 + seed)
+                    def take(rows):  # variable-length problems load as a list of arrays
+                        return [X_all[i] for i in rows] if isinstance(X_all, list) else X_all[rows]
+                    X, y, X_test, y_test = take(fit_rows), y_all[fit_rows], take(scored), y_all[scored]
                 began = time.perf_counter()
-                clf = Classifier(**model_settings(name), epochs=epochs, seed=seed, device="cpu", progress=False)
+                clf = Classifier(**{**model_settings(name), "epochs": epochs, "seed": seed, "device": "cpu",
+                                    "progress": False, **settings})
                 clf.fit(X, y)
                 seconds = time.perf_counter() - began
                 scores = clf.evaluate(X_test, y_test)
-                runs.append({"problem": problem, "model": name, "seed": seed, "epochs": epochs, **scores,
+                runs.append({"problem": problem, "model": name, "seed": seed, "epochs": epochs, "settings": key,
+                             **scores,
                              "train_seconds": seconds, "parameters": clf.num_parameters(),
                              "epochs_run": len(clf.history_)})
-                print(f"{problem:17s} {name:19s} seed {seed}: accuracy {scores['accuracy']:.3f}  {seconds:6.1f} s",
+                print(f"{problem:17s} {name:19s} {key} seed {seed}: accuracy {scores['accuracy']:.3f}  {seconds:6.1f} s",
                       flush=True)
                 _common.write_json(args.name, {"settings": {"epochs": epochs, "threads": args.threads},
                                                "published": PUBLISHED, "runs": runs}, dry_run=args.dry_run)
-    print_table(runs, problems, models)
+    print_table([r for r in runs if r.get("settings", "{}") == key], problems, models)
     print(f"wrote {path}")
     return 0
 

@@ -20,6 +20,7 @@ _LAZY = {
     "Forecaster": "cnnlstm.estimators", "Classifier": "cnnlstm.estimators", "Regressor": "cnnlstm.estimators",
     "UnitRegressor": "cnnlstm.estimators", "NotFittedError": "cnnlstm._errors",
     "build_model": "cnnlstm.models", "list_models": "cnnlstm.models", "compare": "cnnlstm.comparison",
+    "tune": "cnnlstm.tuning",
     "datasets": "cnnlstm.data.sources.datasets",
 }
 __all__ = [*_LAZY, "load", "__version__"]

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import click
 
+from . import cpu
+
 TASKS = ("forecast", "classify", "regress", "rul")
 COMPARE_TASKS = ("auto", *TASKS)
 ESTIMATOR_OF = {"forecast": "Forecaster", "classify": "Classifier", "regress": "Regressor", "rul": "UnitRegressor"}
@@ -77,7 +79,9 @@ def _data_options(func):
     func = click.option("--data", "data_path", type=click.Path(exists=True), default=None,
                         help="A file: CSV or Parquet (any task), .ts (classify/regress), .npy/.npz or a folder of "
                              "frames (image sequences); or a folder of <Name>_TRAIN.ts and <Name>_TEST.ts "
-                             "(classify/regress: trains on TRAIN, scores on TEST).")(func)
+                             "(classify/regress: trains on TRAIN, scores on TEST); or a folder of long-format "
+                             "Parquet files (forecast: a panel larger than memory, read series by series into a "
+                             "memory-mapped file in the cache).")(func)
     return func
 
 
@@ -109,6 +113,10 @@ def _training_options(func):
                           "epoch (default: 0.2)."),
         click.option("--loss", type=click.Choice(["mse", "mae", "huber"]), default=None,
                      help="forecast: the training loss (default: mse)."),
+        click.option("--quantiles", default=None, metavar="Q1,Q2,...",
+                     help="forecast/regress/rul: predict these quantiles, e.g. 0.1,0.5,0.9, trained with the pinball "
+                          "loss (the median is the prediction); intervals are then conformalized quantiles "
+                          "(default: none: a point prediction, intervals from its validation residuals)."),
         click.option("--channel-independent", is_flag=True, default=None,
                      help="forecast: each channel from its own history with shared weights (default: the model's, "
                           "see `cnnlstm models`; off where it has none)."),
@@ -204,6 +212,8 @@ def _resolve_settings(task_data, config_file, assignments, options: dict, extra:
             value = list(value)
         elif key == "split":
             value = config.parse_split(value)
+        elif key == "quantiles":
+            value = _parse_quantiles(value)
         elif key == "calendar":
             value = None if value == "none" else value if value == "auto" else [v.strip() for v in value.split(",")]
         settings[key] = value
@@ -213,6 +223,14 @@ def _resolve_settings(task_data, config_file, assignments, options: dict, extra:
     config.check_keys({k: v for k, v in settings.items() if k not in task_data.settings}, estimator=estimator,
                       where=f"--task {task}", option_names=True)
     return settings
+
+
+def _parse_quantiles(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"must be numbers separated by commas, e.g. 0.1,0.5,0.9. Received: --quantiles {text}.",
+                                 param_hint="--quantiles") from None
 
 
 def _estimator_class(task: str, task_data=None):
@@ -276,8 +294,9 @@ def _scalar_table(metrics: dict, title: str):
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(package_name="cnnlstm")
 @click.option("--threads", type=int, default=None, envvar="CNNLSTM_THREADS",
-              help="CPU threads for torch (default: torch's own choice). Small models often run fastest on 1, "
-                   "and on a busy machine extra threads can slow them down many times.")
+              help="CPU threads for torch (default: the cores not already busy, by the 1-minute load average, "
+                   "at least 1; OMP_NUM_THREADS wins when set). Waiting threads sleep rather than spin "
+                   "(OMP_WAIT_POLICY=PASSIVE unless set), so a busy machine slows a run a little, not many times.")
 def main(threads):
     """Hybrid CNN-LSTM networks for time series: train, evaluate, predict and compare.
 
@@ -290,12 +309,14 @@ def main(threads):
 
     Every command takes --help and --dry-run (checks data and settings, trains nothing).
     """
-    if threads is not None:
-        if threads < 1:
-            raise click.BadParameter(f"must be a positive integer. Received: --threads {threads}.", param_hint="--threads")
+    if threads is not None and threads < 1:
+        raise click.BadParameter(f"must be a positive integer. Received: --threads {threads}.", param_hint="--threads")
+    # before torch loads: OpenMP reads these once (BENCHMARKS.md section 13 for why, cpu.py for the rule)
+    chosen = threads if threads is not None else cpu.set_default_threads()
+    if chosen is not None and (threads is not None or "torch" in sys.modules):
         import torch
 
-        torch.set_num_threads(threads)
+        torch.set_num_threads(chosen)
 
 
 @main.command()
@@ -317,10 +338,14 @@ def main(threads):
                    "place, so an interrupted run leaves the previous folder whole.")
 @click.option("--overwrite", is_flag=True, default=False,
               help="Replace the run folder --out (as a whole) when it already holds a run (default: refuse).")
+@click.option("--level", "levels", type=int, multiple=True,
+              help="Prediction intervals at this level in percent, repeatable (--level 80 --level 90), calibrated on "
+                   "the validation part: their coverage, width and interval score go to metrics.json, and "
+                   "forecast.png or rul.png draw them (default: 80 for a forecast with a validation part, else none).")
 @click.option("--dry-run", is_flag=True, help="Load and check data and settings, build the model, train nothing.")
 @_fail_cleanly
-def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_encoder, out, overwrite, dry_run,
-          config_file, assignments, **options):
+def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_encoder, out, overwrite, levels,
+          dry_run, config_file, assignments, **options):
     """Train one model, evaluate it on test data, and write a run folder.
 
     forecast: the run folder holds the model (config.json, model.pt, scaler.json), metrics.json (test metrics
@@ -340,12 +365,15 @@ def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_
     """
     from . import checkpoint
     from .data.tasks import read_task_data
+    from .distributed import is_main_process
 
     source = _source(data_path, dataset)
     targets = list(options["targets"])
     task_data = read_task_data(source, task=task or "auto", test_data=test_path, data_dir=data_dir,
                                target=targets[0] if len(targets) == 1 and task not in (None, "forecast") else None,
                                group=options["id_col"] if task not in (None, "forecast") else None)
+    if levels and task_data.task == "classify":
+        raise click.UsageError("--level applies to forecast, regress and rul, not to --task classify.")
     if task_data.task == "forecast":
         if encoder or freeze_encoder:
             raise click.UsageError("--encoder and --freeze-encoder apply to --task classify, regress and rul.")
@@ -373,14 +401,17 @@ def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_
     if dry_run:
         return _print_check(estimator.check(task_data.train if task_data.task == "forecast" else
                                             _X(task_data.train), *_y(task_data), **task_data.fit_kwargs), out)
-    _print_settings(estimator, task_data)
     _seed_globally(settings.get("seed", 0))
+    if not is_main_process():  # torchrun: the other ranks train their slice of each batch; rank 0 writes the run
+        _fit(estimator, task_data)
+        return
+    _print_settings(estimator, task_data)
     # the whole run (model, metrics, plots) is written beside `out`, then takes its place in one step
     with checkpoint.replacing_folder(out, **folder_checks) as folder:
         if task_data.task == "forecast":
-            _train_forecaster(estimator, task_data, folder)
+            _train_forecaster(estimator, task_data, folder, levels)
         else:
-            _train_sequences(estimator, task_data, folder)
+            _train_sequences(estimator, task_data, folder, levels)
     echo(f"Run folder: {out}")
 
 
@@ -392,13 +423,19 @@ def _y(task_data) -> tuple:
     return (task_data.train[1],) if isinstance(task_data.train, tuple) else ()
 
 
-def _train_forecaster(estimator, task_data, out: Path) -> None:
+def _fit(estimator, task_data):
+    if task_data.task == "forecast":
+        return estimator.fit(task_data.train)
+    return estimator.fit(_X(task_data.train), *_y(task_data), **task_data.fit_kwargs)
+
+
+def _train_forecaster(estimator, task_data, out: Path, levels: tuple = ()) -> None:
     from . import checkpoint
     from .data.prepare.series import describe_time
     from .evaluate import summary_metrics
 
     frame = task_data.train
-    estimator.fit(frame)
+    _fit(estimator, task_data)
     spec = estimator.spec_
     echo(f"  targets {list(spec.targets)}, time column {describe_time(spec)}, freq {estimator.freq_!r}, past "
          f"covariates {list(spec.past_covariates)}, future covariates {list(spec.future_covariates)}, calendar "
@@ -408,8 +445,17 @@ def _train_forecaster(estimator, task_data, out: Path) -> None:
         echo("  one-hot encoded: " + "; ".join(f"{name!r} {values}" for name, values in spec.categories.items()))
     if estimator.unused_columns_:
         echo("  columns not used: " + "; ".join(f"{name!r} ({why})" for name, why in estimator.unused_columns_.items()))
-    backtest = estimator.backtest(frame)
+    from .estimators.forecaster import backtest_interval_metrics
+
+    if not levels and estimator.calibration_ is not None:
+        levels = (80,)  # the band forecast.png draws, and its coverage
+    backtest = estimator.backtest(frame, level=list(levels) or None)
     metrics = summary_metrics(backtest)  # one backtest serves the table, metrics.json and the plot
+    intervals = backtest_interval_metrics(backtest)
+    metrics.update(intervals)
+    for level in levels:
+        echo(f"  {level}% interval on the test part: coverage {intervals[f'coverage_{level}']:.1f}%, mean width "
+             f"{intervals[f'width_{level}']:.4g}, MSIS {intervals[f'msis_{level}']:.4g}")
     estimator.metrics_ = {"test": metrics}
     backtest.forecasts = {estimator.model if k == "model" else k: v for k, v in backtest.forecasts.items()}
     estimator.save(out)
@@ -440,11 +486,11 @@ def _forecast_plots(out: Path, estimator, backtest, frame) -> None:
     plots.save_figure(plots.plot_learning_curves({estimator.model: estimator.history_}), out / "learning_curve.png")
 
 
-def _train_sequences(estimator, task_data, out: Path) -> None:
+def _train_sequences(estimator, task_data, out: Path, levels: tuple = ()) -> None:
     from . import checkpoint, plots
 
     kwargs = task_data.fit_kwargs
-    estimator.fit(_X(task_data.train), *_y(task_data), **kwargs)
+    _fit(estimator, task_data)
     estimator.save(out)
     result: dict = {"task": task_data.task, "validation_loss": float(estimator.history_["val_loss"].min())
                     if "val_loss" in estimator.history_ else None}
@@ -453,22 +499,27 @@ def _train_sequences(estimator, task_data, out: Path) -> None:
     if test is None:
         echo("No test data (--test-data): the model was trained and saved, and nothing was scored.")
     else:
-        result["test"] = _evaluate(estimator, test, kwargs, out)
+        result["test"] = _evaluate(estimator, test, kwargs, out, levels=list(levels) or None)
     checkpoint.write_json(out / "metrics.json", result)
     if "test" in result:
         echo(_scalar_table(result["test"], f"Test metrics: {estimator.model} on {task_data.name} ({task_data.task})"))
 
 
-def _evaluate(estimator, test, kwargs: dict, plots_to: Path | None = None) -> dict:
+def _evaluate(estimator, test, kwargs: dict, plots_to: Path | None = None, levels: list[int] | None = None) -> dict:
     """Every test metric of a whole-sequence or units' estimator (and its plot, when `plots_to` is a folder)."""
     from . import plots
     from .estimators import Classifier, UnitRegressor
+    from .intervals import interval_columns
 
     if isinstance(estimator, UnitRegressor):
-        metrics = estimator.evaluate(test)
+        metrics = estimator.evaluate(test, level=levels)
         if plots_to is not None:
-            units = estimator.last_cycle(test)
-            plots.save_figure(plots.plot_rul(units[estimator.group_], units["true"], units["prediction"]),
+            units = estimator.last_cycle(test, level=levels)
+            band = {}
+            if levels:  # the widest interval asked for
+                band = dict(zip(("lower", "upper"), (units[c] for c in interval_columns("prediction", max(levels)))),
+                            level=max(levels))
+            plots.save_figure(plots.plot_rul(units[estimator.group_], units["true"], units["prediction"], **band),
                               plots_to / "rul.png")
         return metrics
     X, y = (test, None) if not isinstance(test, tuple) else test
@@ -483,7 +534,7 @@ def _evaluate(estimator, test, kwargs: dict, plots_to: Path | None = None) -> di
             plots.save_figure(plots.plot_confusion_matrix(report["confusion_matrix"], report["classes"]),
                               plots_to / "confusion_matrix.png")
         return report
-    return estimator.evaluate(X, y, group=group)
+    return estimator.evaluate(X, y, group=group, level=levels)
 
 
 # ---------------------------------------------------------------------------------------------- predict, evaluate
@@ -537,16 +588,21 @@ def _check_forecast_options(estimator, **options) -> None:
         )
 
 
-def _prediction_frame(estimator, data):
-    """What `predict` writes: a forecast table; labels and probabilities; values; units' predictions."""
+def _prediction_frame(estimator, data, levels: list[int] | None = None):
+    """What `predict` writes: a forecast table; labels and probabilities; values; units' predictions; with
+    `levels`, each prediction interval's `-lo-<level>` and `-hi-<level>` columns."""
     import numpy as np
     import pandas as pd
 
     from .estimators import Classifier, Forecaster, UnitRegressor
 
     if isinstance(estimator, (Forecaster, UnitRegressor)):
-        return estimator.predict(data)
+        return estimator.predict(data, level=levels)
     X = _X(data)
+    if levels:
+        if isinstance(estimator, Classifier):
+            raise click.UsageError("--level applies to forecasters and regressors, not to a classifier.")
+        return estimator.predict(X, level=levels)
     if isinstance(estimator, Classifier):
         probabilities = estimator.predict_proba(X)
         frame = pd.DataFrame({"prediction": estimator.classes_[probabilities.argmax(axis=1)]})
@@ -591,15 +647,19 @@ def write_output(frame, path) -> None:
 @click.option("--id-col", default=None, help="classify/regress: the column naming each sequence of several rows.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write the predictions here: .csv, .parquet or .json (by the suffix).")
+@click.option("--level", "levels", type=int, multiple=True,
+              help="Add a prediction interval at this level in percent, repeatable (--level 80 --level 90): columns "
+                   "<target>-lo-80 and <target>-hi-80 (prediction-lo-80 ... for regressors).")
 @click.option("--dry-run", is_flag=True, help="Load the model and the data and check them; predict nothing.")
 @_fail_cleanly
-def predict(run_dir, data_path, dataset, data_dir, future_path, target, id_col, out, dry_run):
+def predict(run_dir, data_path, dataset, data_dir, future_path, target, id_col, out, levels, dry_run):
     """Predict with a saved model of any task: the next `horizon` steps of a forecaster; labels and class
     probabilities of a classifier; values of a regressor; each unit's remaining useful life.
 
     \b
     Example:
       cnnlstm predict runs/cnn_lstm-airline --dataset airline --out forecast.csv
+      cnnlstm predict runs/cnn_lstm-airline --dataset airline --level 80 --level 90
       cnnlstm predict runs/parallel-GunPoint --data new.ts --out labels.parquet
       cnnlstm predict runs/cnn_lstm-cmapss-fd001 --dataset cmapss-fd001 --out rul.json
     """
@@ -617,9 +677,9 @@ def predict(run_dir, data_path, dataset, data_dir, future_path, target, id_col, 
     if future_path:
         from .data.sources.io import read_table
 
-        frame = estimator.predict(data, future=read_table(future_path, what="--future"))
+        frame = estimator.predict(data, future=read_table(future_path, what="--future"), level=list(levels) or None)
     else:
-        frame = _prediction_frame(estimator, data)
+        frame = _prediction_frame(estimator, data, list(levels) or None)
     if out:
         write_output(frame, out)
         echo(f"Predictions written to {out}")
@@ -667,6 +727,71 @@ def evaluate(run_dir, data_path, dataset, data_dir, target, id_col, stride, out,
         echo(_scalar_table(result, f"Test metrics: {estimator.model} on {task_data.name}"))
     if out:
         checkpoint.write_json(out, result)
+
+
+@main.command(name="serve")
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface; put a reverse proxy in front, see README).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--max-body-mb", type=float, default=8.0, show_default=True,
+              help="Largest request body read, in MiB; a larger one gets 413.")
+@click.option("--dry-run", is_flag=True, help="Load the model and build the app; start no server.")
+@click.pass_context
+@_fail_cleanly
+def serve_command(ctx, run_dir, host, port, max_body_mb, dry_run):
+    """Serve a saved model's predictions over HTTP (FastAPI + uvicorn: pip install 'cnnlstm[serve]'):
+    POST /predict (JSON records or a CSV body), GET /health, GET /metadata. Torch runs on --threads threads
+    (default here: 1, fastest for small models); one process, see README for several workers.
+
+    \b
+    Example:
+      cnnlstm --threads 1 serve runs/cnn_lstm-airline --port 8000
+      curl -H 'Content-Type: text/csv' --data-binary @history.csv http://127.0.0.1:8000/predict
+    """
+    from . import serve as serving
+
+    if max_body_mb <= 0:
+        raise click.BadParameter(f"must be positive. Received: --max-body-mb {max_body_mb}.", param_hint="--max-body-mb")
+    threads = ctx.find_root().params.get("threads") or 1
+    max_body_bytes = int(max_body_mb * 1024 * 1024)
+    if dry_run:
+        app = serving.create_app(run_dir, max_body_bytes=max_body_bytes, threads=threads)
+        meta = app.state.metadata
+        echo(f"[bold]dry run[/bold]: {meta['estimator']} ({meta['model']}, task {meta['task']}) from {run_dir}; would "
+             f"serve POST /predict, GET /health, GET /metadata on http://{host}:{port} with {threads} torch "
+             f"thread(s), bodies up to {max_body_bytes:,} bytes.")
+        return
+    serving.serve(run_dir, host=host, port=port, max_body_bytes=max_body_bytes, threads=threads)
+
+
+@main.command(name="export")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--format", "export_format", type=click.Choice(["onnx"]), default="onnx", show_default=True,
+              help="The file format.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="The .onnx file to write (default: RUN_DIR/model.onnx); its metadata goes beside it as .json.")
+@click.option("--dry-run", is_flag=True, help="Load the model and check the exporter is installed; write nothing.")
+@_fail_cleanly
+def export_command(run_dir, export_format, out, dry_run):
+    """Export a saved model of any task as one ONNX graph (pip install 'cnnlstm[onnx]'): raw values in,
+    original-scale outputs out, dynamic batch, with a .json beside it naming the inputs, outputs and shapes.
+
+    \b
+    Example:
+      cnnlstm export runs/cnn_lstm-airline --format onnx
+      cnnlstm export runs/parallel-GunPoint --out gunpoint.onnx
+    """
+    from .export import check_onnx_available, metadata_path
+
+    out = Path(out) if out else Path(run_dir) / "model.onnx"
+    estimator = _load_run(run_dir)
+    if dry_run:
+        check_onnx_available()
+        echo(f"[bold]dry run[/bold]: {estimator!r} from {run_dir}; would write {out} and {metadata_path(out)}.")
+        return
+    estimator.to_onnx(out)
+    echo(f"ONNX graph written to {out}, its inputs and outputs to {metadata_path(out)}")
 
 
 # ---------------------------------------------------------------------------------------------- listings
@@ -741,13 +866,16 @@ def datasets_command(data_dir, as_json, dry_run):
               help="Leave out mean(cnn,lstm) and the stacked ensemble.")
 @click.option("--seeds", type=int, default=3, show_default=True, help="Runs per contender (seeds 0..N-1).")
 @click.option("--stride", type=int, default=1, show_default=True, help="forecast: steps between test origins.")
+@click.option("--jobs", type=int, default=1, show_default=True,
+              help="Runs trained at once, each in its own process: one GPU each where there are GPUs, the --threads "
+                   "shared out on CPU. The results are those of --jobs 1.")
 @_training_options
 @click.option("--out", type=click.Path(file_okay=False), default="runs/compare", show_default=True,
               help="Run folder: results as they finish (a rerun resumes), table.csv, comparison.json, report.html.")
 @click.option("--dry-run", is_flag=True, help="Check data, settings and every contender; train nothing, write nothing.")
 @_fail_cleanly
-def compare(data_path, dataset, data_dir, task, test_path, model_names, baseline_names, ensembles, seeds, stride, out,
-            dry_run, config_file, assignments, **options):
+def compare(data_path, dataset, data_dir, task, test_path, model_names, baseline_names, ensembles, seeds, stride, jobs,
+            out, dry_run, config_file, assignments, **options):
     """Train every architecture, two ensembles and the classical baselines over several seeds on one split; print
     the ranked table (ties with the best marked) and write an HTML report.
 
@@ -777,7 +905,7 @@ def compare(data_path, dataset, data_dir, task, test_path, model_names, baseline
     settings = {k: v for k, v in settings.items() if k not in task_data.settings or v != task_data.settings[k]}
     kwargs = dict(name=task_data.name, models=_names(model_names), baselines=_names(baseline_names),
                   ensembles=ensembles, seeds=seeds, horizon=settings.pop("horizon", None),
-                  window=settings.pop("window", None), stride=stride)
+                  window=settings.pop("window", None), stride=stride, jobs=jobs)
     if dry_run:
         plan = run_compare(task_data, out=None, report=False, dry_run=True, **kwargs, **settings).payload["plan"]
         for line in plan:
@@ -817,6 +945,97 @@ def _print_comparison(result) -> None:
     echo(f"torch threads: {torch.get_num_threads()}")
     if result.folder is not None:
         echo(f"Table, results and report in {result.folder}/ (table.csv, comparison.json, report.html)")
+
+
+# ---------------------------------------------------------------------------------------------- tune
+
+
+@main.command()
+@_data_options
+@click.option("--task", type=click.Choice(TASKS), default=None,
+              help="forecast, classify, regress or rul (default: a named dataset's task, else forecast).")
+@click.option("--test-data", "test_path", type=click.Path(exists=True), default=None,
+              help="classify/regress/rul: the test file (checked with the data; never used by the search).")
+@click.option("--model", default=None, help="Architecture to tune, see `cnnlstm models` (default: cnn_lstm; "
+                                            "parallel to classify).")
+@_training_options
+@click.option("--trials", type=int, default=20, show_default=True,
+              help="Trials to run now (a resumed study keeps its earlier ones).")
+@click.option("--storage", default=None, metavar="URL",
+              help="Optuna storage, e.g. sqlite:///study.db: an interrupted search resumes, and several processes "
+                   "or machines running this command share the study (default: in memory).")
+@click.option("--study", "study_name", default=None, help="The study's name (default: cnnlstm-<model>-<data>).")
+@click.option("--space", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="A TOML file changing the search space: name = {low = 16, high = 128, log = true}, "
+                   "name = [choices] or name = value (fixed).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="The TOML run file of the best settings, for `cnnlstm train --config` "
+                   "(default: runs/tune-<model>-<data>.toml).")
+@click.option("--dry-run", is_flag=True, help="Check data, settings and search space; print the space; run no trial.")
+@_fail_cleanly
+def tune(data_path, dataset, data_dir, task, test_path, model, trials, storage, study_name, space, out, dry_run,
+         config_file, assignments, **options):
+    """Search a model's hyperparameters with Optuna on the validation part; write the best as a TOML run file.
+
+    The space comes from the model's hyperparameters (`cnnlstm models`) and the learning rate; --space changes it.
+    Trials going worse than the median of earlier ones at the same epoch are pruned. Needs the `tune` extra.
+
+    \b
+    Example:
+      cnnlstm tune --dataset airline --model cnn --trials 30 --epochs 40
+      cnnlstm tune --dataset etth1 --model seg_lstm --horizon 96 --storage sqlite:///etth1.db --study seg96
+      cnnlstm train --dataset airline --config runs/tune-cnn-airline.toml
+    """
+    from .data.tasks import read_task_data
+    from .tuning import tune as run_tune
+
+    source = _source(data_path, dataset)
+    targets = list(options["targets"])
+    task_data = read_task_data(source, task=task or "auto", test_data=test_path, data_dir=data_dir,
+                               target=targets[0] if len(targets) == 1 and task not in (None, "forecast") else None,
+                               group=options["id_col"] if task not in (None, "forecast") else None)
+    extra = {}
+    if task_data.task == "forecast":
+        extra = {"targets": targets} if targets else {}
+        if options["id_col"]:
+            extra["id_col"] = options["id_col"]
+    elif len(targets) > 1:
+        raise click.UsageError(f"--task {task_data.task} takes one --target. Received: {len(targets)}.")
+    settings = _resolve_settings(task_data, config_file, assignments, options, extra)
+    model = model or settings.pop("model", None) or ("parallel" if task_data.task == "classify" else "cnn_lstm")
+    settings.pop("model", None)
+    out = Path(out or f"runs/tune-{model}-{task_data.name}.toml")
+    result = run_tune(task_data, model=model, trials=trials, storage=storage, study=study_name, space=space,
+                      out=None if dry_run else out, dry_run=dry_run, **settings)
+    echo(f"[bold]search space[/bold] of {model} on {task_data.name}: " + ", ".join(
+        f"{name} {_shown_range(how)}" for name, how in result.space.items()))
+    if dry_run:
+        echo(f"  would run {trials} trials and write {out}; nothing was trained or written.")
+        return
+    _print_trials(result)
+    echo(f"Best settings (validation loss {result.best_value:.6g}) in {result.config}. Train with: cnnlstm train "
+         f"{'--dataset ' + task_data.dataset if task_data.dataset else '--data ...'} --config {result.config}")
+
+
+def _shown_range(how) -> str:
+    if isinstance(how, tuple):
+        return "{" + ", ".join(map(str, how)) + "}"
+    return f"[{how.low}, {how.high}]" + (" log" if how.log else "") + (f" step {how.step}" if how.step else "")
+
+
+def _print_trials(result, limit: int = 10) -> None:
+    from rich.table import Table
+
+    trials = sorted(result.study.trials, key=lambda t: (t.value is None, t.value if t.value is not None else 0))
+    shown = Table(title=f"Study {result.study.study_name}: {len(trials)} trials, the best {min(limit, len(trials))} "
+                        "by validation loss")
+    for column in ("trial", "state", "validation loss", "epochs", "settings"):
+        shown.add_column(column)
+    for trial in trials[:limit]:
+        settings = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in trial.params.items())
+        shown.add_row(str(trial.number), trial.state.name, "" if trial.value is None else f"{trial.value:.6g}",
+                      str(trial.last_step or ""), settings)
+    echo(shown)
 
 
 if __name__ == "__main__":  # pragma: no cover

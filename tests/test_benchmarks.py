@@ -27,6 +27,13 @@ SCRIPTS = {
     "install_size.py": ["--dry-run"],  # the real run builds two fresh venvs from the package index
     # our side only: tsai lives in its own venv, absent in CI (a missing path keeps this test the same everywhere)
     "tsai_compare.py": ["--dry-run", "--venv", "/nonexistent/tsai-venv"],
+    "threads.py": ["--dry-run"],
+    "latency.py": ["--dry-run"],
+    "serve_load.py": ["--dry-run"],
+    "panel_memory.py": ["--dry-run"],
+    "ddp_cpu.py": ["--dry-run"],
+    "compare_jobs.py": ["--dry-run"],
+    "intervals.py": ["--dry-run"],
 }
 
 

@@ -22,7 +22,7 @@ def run(*args, ok: bool = True):
     return result
 
 
-@pytest.mark.parametrize("command", ["train", "predict", "evaluate", "models", "datasets", "compare"])
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate", "models", "datasets", "compare", "export", "serve", "tune"])
 def test_every_subcommand_has_help(command):
     result = run(command, "--help")
     assert "--dry-run" in result.output

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import checkpoint
+from .. import checkpoint, distributed
 from .._errors import NotFittedError, did_you_mean, unknown_name
 from ..models.registry import REGISTRY, list_models, model_hyperparameters
 from ..train import TrainConfig, resolve_device
@@ -133,6 +133,27 @@ class Estimator:
             raise ValueError(f"`branch_weights` needs model='parallel'. Received: model={self.model!r}.")
         return self.net_.backbone.branch_weights()
 
+    # ------------------------------------------------------------------ ONNX export
+    def to_onnx(self, path: str | os.PathLike) -> Path:
+        """Export the whole predictor as one ONNX graph: raw values in, original-scale outputs out (probabilities
+        for a classifier), dynamic batch; `path` ends in .onnx and its metadata (inputs, outputs, shapes, columns,
+        library version) goes beside it as .json. Needs the `onnx` extra. See `cnnlstm.export`.
+
+        Example:
+            >>> model.to_onnx("model.onnx")                                          # doctest: +SKIP
+            >>> onnxruntime.InferenceSession("model.onnx").run(None, model.onnx_inputs(data))[0]
+        """
+        from ..export import export_onnx  # here: export.py builds on every estimator module
+
+        return export_onnx(self, path)
+
+    def onnx_inputs(self, data, **predict_kwargs) -> dict[str, np.ndarray]:
+        """The exported graph's inputs (name -> array) for the data `predict` takes (and its keyword arguments:
+        `future=`, `group=`, `every_window=`); the graph's first output then equals predict's values."""
+        from ..export import onnx_inputs
+
+        return onnx_inputs(self, data, **predict_kwargs)
+
     # ------------------------------------------------------------------ training
     def _train_config(self, num_train: int | None = None, **overrides) -> TrainConfig:
         _check_training_types(self)
@@ -216,9 +237,12 @@ class Estimator:
         The folder is written beside `path` and then takes its place in one step, replacing a model saved there
         before as a whole: a crash at any point leaves the complete old folder or the complete new one, never a mix
         (`cnnlstm.checkpoint.replacing_folder`). A folder holding other files but no config.json is refused.
+        Under torchrun every rank holds the same model and only rank 0 writes it (`cnnlstm.distributed`).
         """
         self._check_fitted()
         path = Path(path)
+        if not distributed.is_main_process():
+            return path
         config = {"format_version": FORMAT_VERSION, "library_version": _library_version(),
                   "estimator": type(self).__name__, "params": _json_params(self.get_params()),
                   "network": self.net_.config, "state": self._get_state()}

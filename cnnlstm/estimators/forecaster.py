@@ -18,19 +18,23 @@ import torch
 
 from .. import checkpoint
 from ..data.prepare import SeriesData, SeriesSpec, future_index, prepare
-from ..data.prepare.calendar import calendar_frame
+from ..data.prepare.calendar import calendar_values
 from ..data.prepare.scaling import SeriesScaler
-from ..data.prepare.series import encode, encoded_columns, fit_categories, time_values
+from ..data.prepare.series import encode, encoded_columns, fit_categories, last_rows, time_values
 from ..data.prepare.splits import Bounds, check_split, split_bounds
 from ..data.prepare.windows import window_index, window_starts
 from ..data.sources.io import read_table
+from ..data.panels import ParquetPanel, is_panel_source, open_panel, prepare_panel
 from ..evaluate import Backtest, mase_scales, naive_forecasts, score_forecasts, season_length, summary_metrics
+from ..intervals import Calibration, check_levels, check_quantiles, interval_columns, point
+from ..metrics import interval_metrics
 from ..tasks import ForecastNet, WindowGather, loss_function
 from ..train import DeviceWindows, fit, predict, resolve_device
 from ..models.registry import forecast_defaults, model_hyperparameters
 from .base import Estimator
 
 HEADLINE = "rmse"
+CALIBRATION_WINDOWS = 100_000  # validation windows that calibrate the intervals, at most
 # settings left at None take the model's own (its registry entry's forecast_defaults), else these
 GENERAL_DEFAULTS = {"revin": True, "channel_independent": False, "epochs": 20, "batch_size": 64, "lr": 1e-3}  # what `score` returns, negated: the error the comparison ranks by
 
@@ -42,8 +46,16 @@ def _positive_int(name: str, value) -> int:
 
 
 def _as_table(data, what: str = "data"):
-    """Arrays go to `prepare` as they are (no pandas copy); anything else is read into a DataFrame."""
-    return data if isinstance(data, np.ndarray) else read_table(data, what=what)
+    """Arrays go to `prepare` as they are (no pandas copy); a folder of Parquet files is opened as a panel, read
+    series by series into a memory-mapped file (`cnnlstm.data.panels`); anything else is read into a
+    DataFrame."""
+    if isinstance(data, (np.ndarray, ParquetPanel)):
+        return data
+    return open_panel(data, what=what) if is_panel_source(data) else read_table(data, what=what)
+
+
+def _prepare_table(table, spec: SeriesSpec, what: str = "data") -> SeriesData:
+    return prepare_panel(table, spec, what=what) if isinstance(table, ParquetPanel) else prepare(table, spec, what=what)
 
 
 @dataclasses.dataclass
@@ -77,6 +89,11 @@ class Forecaster(Estimator):
             the model's default (True for seg_lstm, False for the others).
         loss: "mse", "mae" or "huber". season_length: period for the seasonal naive baseline and MASE
             (None: from the frequency: 24 for hourly, 12 for monthly, ...).
+        quantiles: e.g. (0.1, 0.5, 0.9): the network forecasts these quantiles, trained with the pinball loss in
+            place of `loss`; the median (added when missing) is the point forecast. Either way `fit` calibrates
+            prediction intervals on the validation part (split conformal: conformalized quantile regression with
+            quantiles; without, absolute residuals divided by each input window's standard deviation), and
+            `predict(..., level=80)` gives them (`cnnlstm.intervals`).
         epochs, batch_size, lr, weight_decay, patience, schedule, grad_clip, device, amp, seed, progress,
         cuda_graph, max_steps_per_epoch:
             training (see `cnnlstm.train.TrainConfig`); cuda_graph=True replays the whole step as one CUDA graph.
@@ -94,7 +111,7 @@ class Forecaster(Estimator):
                  time_col: str | None = None, id_col: str | None = None, missing: str = "error",
                  freq: str | None = None, split=(0.7, 0.1, 0.2), scaler: str = "standard",
                  revin: bool | str | None = None, channel_independent: bool | None = None, loss: str = "mse",
-                 season_length: int | None = None,
+                 quantiles: tuple[float, ...] | None = None, season_length: int | None = None,
                  epochs: int | None = None, batch_size: int | None = None, lr: float | None = None,
                  weight_decay: float = 1e-4, patience: int | None = 5, schedule: str = "cosine",
                  grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
@@ -115,7 +132,7 @@ class Forecaster(Estimator):
             _positive_int("season_length", self.season_length)
         split = check_split(self.split)
         device = resolve_device(self.device)
-        series = prepare(_as_table(data), self._spec())
+        series = _prepare_table(_as_table(data), self._spec())
         bounds = [split_bounds(int(n), split, t) for n, t in zip(series.lengths, series.timestamps)]
         series = fit_categories(series, [b.train_end for b in bounds])  # text covariates: training categories only
         self._check_split_fits(series, split)
@@ -161,17 +178,22 @@ class Forecaster(Estimator):
                            num_targets=series.num_targets, window=self.window, horizon=self.horizon,
                            revin=self._model_default("revin"),
                            channel_independent=self._model_default("channel_independent"),
-                           model_kwargs={**self._model_recipe(), **self._model_kwargs()})
+                           model_kwargs={**self._model_recipe(), **self._model_kwargs()},
+                           quantiles=check_quantiles(self.quantiles))
 
     def fit(self, data, y=None) -> "Forecaster":
         """Train on the training part of `data` and select on its validation part.
 
         Args:
-            data: a DataFrame, a NumPy array, or a path to a CSV or Parquet file.
+            data: a DataFrame, a NumPy array, a path to a CSV or Parquet file, or a folder of long-format
+                Parquet files (or `open_panel(...)`): a panel larger than memory, prepared series by series into
+                memory-mapped files in the cache (`cnnlstm.data.panels`). On the CPU the windows are
+                gathered from those files; a GPU holds the scaled array whole, so there the bound is GPU memory.
             y: ignored (scikit-learn's signature): the targets are columns of `data`.
         """
         config = self._train_config()
-        loss_fn = loss_function(self.loss)
+        quantiles = check_quantiles(self.quantiles)
+        loss_fn = loss_function(self.loss, quantiles)
         prepared = self._prepare_fit(data)
         series = prepared.series
         self.spec_ = series.spec
@@ -189,7 +211,32 @@ class Forecaster(Estimator):
         self.num_train_windows_, self.num_val_windows_ = len(prepared.train_windows), len(prepared.val_windows)
         self.device_ = prepared.device
         self.metrics_: dict = {}
+        self.quantiles_ = quantiles
+        self.calibration_ = self._calibrate(prepared) if len(prepared.val_windows) else None
         return self
+
+    def _calibrate(self, prepared: _Prepared) -> Calibration:
+        """Conformal offsets per horizon step and target from the validation windows, on the scaled data (so
+        series of different scales share them). Around a point forecast each score is divided by its window's
+        standard deviation, so the band follows the volatility (on ETTh1 the validation part is rougher than the
+        test part); CQR's band takes its shape from the quantiles and is widened additively, as Romano et al.'s.
+        The validation part picked the epoch too, and a time series' windows are not exchangeable:
+        `benchmarks/intervals.py` measures the coverage this gives on the test part."""
+        windows = prepared.val_windows
+        if len(windows) > CALIBRATION_WINDOWS:  # evenly spaced: a subset of a calibration part calibrates as well
+            picked = torch.linspace(0, len(windows) - 1, CALIBRATION_WINDOWS, device=windows.device).long()
+            windows = DeviceWindows.from_rows(windows.rows(picked))
+        output = predict(self.net_, prepared.gather.inputs, windows, amp=self.amp)
+        actual = torch.cat([prepared.gather(rows)[1] for rows in windows.chunks(4096)])  # (N, H, T)
+        scale = None if self.quantiles_ is not None else self._window_scale(prepared.gather, windows.chunks(4096))
+        return Calibration.fit(actual.cpu().numpy(), output.cpu().numpy(), self.quantiles_, scale=scale)
+
+    def _window_scale(self, gather: WindowGather, chunks) -> np.ndarray:
+        """(N, 1, T) each target's standard deviation over each input window (scaled units), for row chunks: what
+        the conformal scores are divided by, so the band follows the series' volatility."""
+        parts = [gather.inputs(rows)[:, :, : self.num_targets_].std(dim=1, unbiased=False, keepdim=True)
+                 for rows in chunks]
+        return torch.cat(parts).cpu().numpy()
 
     def check(self, data) -> dict:
         """A dry run of `fit`: read and check `data` and the settings, split and scale it, cut the windows and build
@@ -200,7 +247,7 @@ class Forecaster(Estimator):
             output shape (batch, horizon, targets).
         """
         self._train_config()  # checks epochs, batch size, learning rate, patience
-        loss_function(self.loss)
+        loss_function(self.loss, check_quantiles(self.quantiles))
         prepared = self._prepare_fit(data)
         series = prepared.series
         net = self._network(series)
@@ -256,7 +303,7 @@ class Forecaster(Estimator):
         spec = dataclasses.replace(self.spec_, calendar=list(self.spec_.calendar), freq=self.freq_)
         table = _as_table(data, what)
         self._check_layout(table, what)
-        series = prepare(table, spec, what=what)
+        series = _prepare_table(table, spec, what=what)
         unknown = [s for s in series.series_ids if s not in self.series_ids_]
         if unknown:
             raise ValueError(
@@ -293,19 +340,27 @@ class Forecaster(Estimator):
         return self.scaler_.transform_series(series.values, series.starts, series.lengths, index), index
 
     # ------------------------------------------------------------------ predict
-    def predict(self, data, *, future=None) -> pd.DataFrame:
+    def predict(self, data, *, future=None, level=None) -> pd.DataFrame:
         """Forecast the `horizon` steps after the end of each series in `data`, on the original scale.
 
         Args:
             data: the history, laid out as in `fit`; at least `window` rows per series.
             future: with future covariates: their values for the `horizon` steps after the end, with the time
                 (and id) column.
+            level: a prediction interval's level in percent (80), or several ([80, 90]): conformal intervals
+                calibrated on the validation part in `fit`.
 
         Returns:
-            A long DataFrame: the id column (for several series), the time column, then one column per target.
+            A long DataFrame: the id column (for several series), the time column, then one column per target,
+            then with `level` the columns `<target>-lo-<level>` and `<target>-hi-<level>` of each level.
+
+        Example:
+            >>> f.predict(df, level=[80, 90]).columns.tolist()                      # doctest: +SKIP
+            ['date', 'OT', 'OT-lo-80', 'OT-hi-80', 'OT-lo-90', 'OT-hi-90']
         """
         self._check_fitted()
-        series = self._prepare(data)
+        levels = self._check_level(level)
+        series = last_rows(self._prepare(data), self.window)  # all a forecast reads, however long the data
         scaled, index = self._scaled(series)
         future_values = self._future_block(series, future)
         blocks, rows = [], []
@@ -325,9 +380,32 @@ class Forecaster(Estimator):
         values = torch.as_tensor(np.vstack(blocks), device=self.device_)
         gather = WindowGather(values, window=self.window, horizon=self.horizon, num_observed=series.num_observed,
                               num_targets=series.num_targets)
-        out = predict(self.net_, gather.inputs, torch.as_tensor(rows, device=self.device_), amp=self.amp)
-        out = self.scaler_.inverse_transform(out.cpu().numpy(), index[:, None], slice(0, self.num_targets_))
-        return self._forecast_frame(series, out)
+        rows = torch.as_tensor(rows, device=self.device_)
+        out = predict(self.net_, gather.inputs, rows, amp=self.amp)
+        out = out.cpu().numpy()  # (S, H, T) or (S, H, T, Q), scaled
+        inverse = lambda v: self.scaler_.inverse_transform(v, index[:, None], slice(0, self.num_targets_))  # noqa: E731
+        frame = self._forecast_frame(series, inverse(point(out, self.quantiles_)))
+        scale = self._window_scale(gather, [rows]) if levels else None
+        for level in levels:
+            lower, upper = (inverse(v).reshape(-1, self.num_targets_)
+                            for v in self.calibration_.bounds(out, level, scale))
+            for t, name in enumerate(self.spec_.targets):
+                low, high = interval_columns(name, level)
+                frame[low], frame[high] = lower[:, t], upper[:, t]
+        return frame
+
+    def _check_level(self, level) -> list[int]:
+        """The levels asked for (none for None), refused when fit had no validation part to calibrate on."""
+        if level is None:
+            return []
+        levels = check_levels(level)
+        if getattr(self, "calibration_", None) is None:
+            raise ValueError(
+                f"`level` needs intervals calibrated on a validation part, and this model was fitted with none "
+                f"(split={self.split!r} left no validation window). Received: level={level!r}. Fix: fit with a "
+                "validation part, e.g. split=(0.7, 0.1, 0.2), or leave level out."
+            )
+        return levels
 
     def _future_block(self, series: SeriesData, future) -> list[np.ndarray]:
         """(H, F) per series: zeros for observed columns, future covariates and calendar for the next H steps."""
@@ -365,7 +443,7 @@ class Forecaster(Estimator):
                 block[:, column : column + encoded.shape[1]] = encoded  # a text covariate: one-hot, as in fit
                 column += encoded.shape[1]
             if spec.calendar:
-                block[:, column:] = calendar_frame(stamps, spec.calendar).to_numpy()
+                block[:, column:] = calendar_values(stamps, spec.calendar)
             blocks.append(block)
         return blocks
 
@@ -379,18 +457,20 @@ class Forecaster(Estimator):
             if id_name is not None:
                 frame.insert(0, id_name, series_id)
             frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)  # one: no copy
 
     # ------------------------------------------------------------------ evaluate
-    def backtest(self, data, *, stride: int = 1, part: str = "test") -> Backtest:
+    def backtest(self, data, *, stride: int = 1, part: str = "test", level=None) -> Backtest:
         """Forecast every origin of one part of `data` (as `split` defines it), beside the naive baselines.
 
         Args:
             data: laid out as in `fit`; usually the same data, whose test part `fit` never saw.
             stride: steps between forecast origins.
-            part: "test" (default) or "validation" (the part `fit` selected on).
+            part: "test" (default) or "validation" (the part `fit` selected on, and calibrated intervals on).
+            level: interval levels in percent (80 or [80, 90]): the model's intervals go to `Backtest.intervals`.
         """
         self._check_fitted()
+        levels = self._check_level(level)
         stride = _positive_int("stride", stride)
         if part not in ("test", "validation"):
             raise ValueError(f"`part` must be 'test' or 'validation'. Received: part={part!r}.")
@@ -411,7 +491,10 @@ class Forecaster(Estimator):
         gather = WindowGather(values, window=self.window, horizon=self.horizon, num_observed=series.num_observed,
                               num_targets=series.num_targets)
         rows_t = torch.as_tensor(rows, device=self.device_)
-        model_out = predict(self.net_, gather.inputs, rows_t, amp=self.amp).cpu().numpy()  # (N, H, T), scaled
+        model_out = predict(self.net_, gather.inputs, rows_t, amp=self.amp).cpu().numpy()  # (N, H, T[, Q]), scaled
+        window_scale = self._window_scale(gather, torch.split(rows_t, 4096))
+        bands = {level: self.calibration_.bounds(model_out, level, window_scale) for level in levels}
+        model_out = point(model_out, self.quantiles_)  # (N, H, T): the median of quantiles
         targets = slice(0, self.num_targets_)
         target_rows = rows[:, None] + self.window + np.arange(self.horizon)  # (N, H)
         scaled_actual = scaled[target_rows, targets]
@@ -432,8 +515,9 @@ class Forecaster(Estimator):
                           scaled_actual=scaled_actual, scaled_forecasts=scaled_forecasts,
                           series_index=series_of_window, positions=rows + self.window - series.starts[series_of_window],
                           offset=self.scaler_.offset_[fitted, None, targets], scale=self.scaler_.scale_[fitted, None, targets],
-                          mase_scale=scales[series_of_window][:, None, :])
+                          mase_scale=scales[series_of_window][:, None, :], window_scale=window_scale)
         result.metrics = score_forecasts(actual, forecasts, scaled_actual, scaled_forecasts, result.mase_scale)
+        result.intervals = {level: (inverse(lower), inverse(upper)) for level, (lower, upper) in bands.items()}
         return result
 
     def target_history(self, data) -> tuple[list[np.ndarray], list[int]]:
@@ -447,11 +531,14 @@ class Forecaster(Estimator):
         train_ends = [split_bounds(int(n), split, t).train_end for n, t in zip(series.lengths, series.timestamps)]
         return history, train_ends
 
-    def evaluate(self, data, *, stride: int = 1) -> dict[str, float]:
+    def evaluate(self, data, *, stride: int = 1, level=None) -> dict[str, float]:
         """Every metric of a rolling backtest over the test part of `data`: original-scale mse, rmse, mae, mape,
         smape, mase, the scaled scaled_mse and scaled_mae, and the naive and seasonal naive forecasts' rmse and
-        mase. Kept in `metrics_["test"]` (saved as metrics.json)."""
-        metrics = summary_metrics(self.backtest(data, stride=stride))
+        mase; with `level` (80 or [80, 90]) also each interval's coverage_<level> (percent of actual values
+        inside), width_<level> (mean, original scale) and msis_<level> (mean scaled interval score). Kept in
+        `metrics_["test"]` (saved as metrics.json)."""
+        backtest = self.backtest(data, stride=stride, level=level)
+        metrics = {**summary_metrics(backtest), **backtest_interval_metrics(backtest)}
         self.metrics_ = {"test": metrics}
         return metrics
 
@@ -462,9 +549,11 @@ class Forecaster(Estimator):
 
     # ------------------------------------------------------------------ save / load
     def _get_state(self) -> dict:
+        calibration = getattr(self, "calibration_", None)
         return {**dataclasses.asdict(self.spec_), "columns": self.columns_, "freq": self.freq_,
                 "series_ids": self.series_ids_, "season_length": self.season_length_,
-                "unused_columns": self.unused_columns_}
+                "unused_columns": self.unused_columns_, "quantiles": getattr(self, "quantiles_", None),
+                "intervals": None if calibration is None else calibration.state_dict()}
 
     def _write_files(self, folder: Path) -> None:
         checkpoint.write_json(folder / "scaler.json", self.scaler_.state_dict())
@@ -478,6 +567,9 @@ class Forecaster(Estimator):
         self.num_targets_ = len(self.spec_.targets)
         self.num_past_ = len(encoded_columns(self.spec_.past_covariates, self.spec_.categories))
         self.unused_columns_ = state.get("unused_columns", {})
+        # folders saved before intervals existed: no quantiles, no calibration (level is then refused)
+        self.quantiles_ = None if state.get("quantiles") is None else tuple(state["quantiles"])
+        self.calibration_ = None if state.get("intervals") is None else Calibration.from_state_dict(state["intervals"])
         self.scaler_ = self._read_scaler(folder)
         self.metrics_ = checkpoint.read_folder_json(folder, "metrics.json")
 
@@ -511,3 +603,11 @@ class Forecaster(Estimator):
     @classmethod
     def _params_from_json(cls, params: dict) -> dict:
         return {**params, "split": tuple(params["split"])}
+
+
+def backtest_interval_metrics(backtest: Backtest) -> dict[str, float]:
+    """coverage_<level>, width_<level> and msis_<level> of each interval of a backtest (none without)."""
+    metrics = {}
+    for level, (lower, upper) in backtest.intervals.items():
+        metrics.update(interval_metrics(backtest.actual, lower, upper, level, scale=backtest.mase_scale))
+    return metrics
