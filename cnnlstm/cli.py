@@ -171,6 +171,7 @@ def _fail_cleanly(func):
         from .data.sources.store import DatasetUnavailableError
 
         try:
+            _apply_threads()
             return func(*args, **kwargs)
         except (ValueError, TypeError, OSError, ImportError, DatasetUnavailableError) as error:
             if os.environ.get("CNNLSTM_DEBUG"):
@@ -294,9 +295,9 @@ def _scalar_table(metrics: dict, title: str):
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(package_name="cnnlstm")
 @click.option("--threads", type=int, default=None, envvar="CNNLSTM_THREADS",
-              help="CPU threads for torch (default: the cores not already busy, by the 1-minute load average, "
-                   "at least 1; OMP_NUM_THREADS wins when set). Waiting threads sleep rather than spin "
-                   "(OMP_WAIT_POLICY=PASSIVE unless set), so a busy machine slows a run a little, not many times.")
+              help="CPU threads for torch (default: the cores not already busy, sampled for 50 ms, "
+                   "at least 1; OMP_NUM_THREADS wins when set). On a busy machine extra threads can slow small "
+                   "models down many times; on a free one they help.")
 def main(threads):
     """Hybrid CNN-LSTM networks for time series: train, evaluate, predict and compare.
 
@@ -311,12 +312,19 @@ def main(threads):
     """
     if threads is not None and threads < 1:
         raise click.BadParameter(f"must be a positive integer. Received: --threads {threads}.", param_hint="--threads")
-    # before torch loads: OpenMP reads these once (BENCHMARKS.md section 13 for why, cpu.py for the rule)
-    chosen = threads if threads is not None else cpu.set_default_threads()
-    if chosen is not None and (threads is not None or "torch" in sys.modules):
+    # applied when a command starts working, so that --help, models and datasets never load torch (BENCHMARKS.md
+    # section 13 for why, cpu.py for the rule)
+    _THREADS["chosen"] = cpu.default_threads_for() if threads is None else threads
+
+
+_THREADS: dict = {"chosen": None}  # the torch thread count `main` chose, applied by `_fail_cleanly`'s commands
+
+
+def _apply_threads() -> None:
+    if _THREADS["chosen"] is not None:
         import torch
 
-        torch.set_num_threads(chosen)
+        torch.set_num_threads(_THREADS["chosen"])
 
 
 @main.command()

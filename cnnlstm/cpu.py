@@ -3,17 +3,18 @@
 torch's own default is every physical core, whatever else the machine is doing. On an idle machine that is
 right: two threads trained the README's sunspots and ETTh1 jobs 1.2-1.3 x faster than one on two cores. On a
 busy one it is the worst choice: torch's OpenMP workers spin-wait for each other, a descheduled worker stalls
-every step, and the same job took 11-12 x longer than on one thread (BENCHMARKS.md section 13). The rule here:
-the cores this process may run on that are not already busy (the 1-minute load average), at least one, at most
-the physical cores; and OpenMP's workers sleep instead of spinning while they wait (`OMP_WAIT_POLICY=PASSIVE`),
-so a machine that gets busy mid-run costs a little, not many times.
+every step, and the same job took 5-14 x longer than on one thread (BENCHMARKS.md section 13). The rule here:
+the cores this process may run on that are not already busy (sampled from /proc/stat for 50 ms), at least one,
+at most the physical cores.
 
-Nothing here imports torch: the command line sets these before torch loads, so `--help` stays fast.
+Nothing here imports torch: the command line sets the count when a command starts working, so `--help`,
+`models` and `datasets` never load it.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 
@@ -35,9 +36,27 @@ def physical_cores() -> int | None:
     return len(pairs) or None
 
 
-def busy_cores() -> float:
-    """The 1-minute load average: how many cores other work keeps busy (0 where the platform has none)."""
-    return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+def busy_cores(interval: float = 0.05) -> float:
+    """How many cores other work keeps busy now: the non-idle share of /proc/stat's CPU time over `interval`
+    seconds (this process sleeps meanwhile), times the cores; the 1-minute load average where /proc is absent.
+
+    Sampled rather than the load average alone: the load average still counts, for a minute, a command that just
+    ended (one run after another would each see the last one and take one thread on a free machine).
+    """
+    def times() -> list[int]:
+        with open("/proc/stat", encoding="ascii") as file:
+            return [int(v) for v in file.readline().split()[1:]]
+
+    try:
+        before = times()
+        time.sleep(interval)
+        after = times()
+    except (OSError, ValueError):
+        return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    delta = [b - a for a, b in zip(before, after)]
+    total = sum(delta[:8])  # user nice system idle iowait irq softirq steal (guest time is inside user)
+    idle = delta[3] + delta[4]
+    return (total - idle) / total * (os.cpu_count() or 1) if total > 0 else 0.0
 
 
 def default_threads(*, cores: int | None = None, physical: int | None = None, busy: float | None = None) -> int:
@@ -56,14 +75,12 @@ def default_threads(*, cores: int | None = None, physical: int | None = None, bu
     return max(1, min(free, cores, physical or cores))
 
 
-def set_default_threads(environ=os.environ) -> int | None:
-    """Give torch `default_threads()` through the environment, before torch loads; None if the user chose already.
+def default_threads_for(environ=os.environ) -> int | None:
+    """`default_threads()`, or None when the user chose through `OMP_NUM_THREADS` (torch reads it itself).
 
-    `OMP_NUM_THREADS` set by the user wins (torch reads it too); `OMP_WAIT_POLICY` is only set when absent.
+    The caller gives the count to `torch.set_num_threads` when a command starts working. OpenMP's wait policy is
+    left alone: `OMP_WAIT_POLICY=PASSIVE` saved an overloaded machine but made two threads on a free one as slow
+    as one (sunspots 13.2 s against 10.0 s, BENCHMARKS.md section 13), and the count taken from the free cores
+    already keeps a busy machine from being oversubscribed.
     """
-    environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    if "OMP_NUM_THREADS" in environ:
-        return None
-    threads = default_threads()
-    environ["OMP_NUM_THREADS"] = str(threads)
-    return threads
+    return None if "OMP_NUM_THREADS" in environ else default_threads()
