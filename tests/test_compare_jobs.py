@@ -37,6 +37,18 @@ def _files(folder: Path) -> dict:
     return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted((folder / "results").iterdir())}
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Every job on one thread, as with --jobs 2 on two cores: the same numbers need the same thread count in
+    every process (a sum split over two threads rounds differently)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def test_two_jobs_give_the_table_of_one(tmp_path, monkeypatch):
     serial = cnnlstm.compare("airline", out=tmp_path / "serial", jobs=1, **AIRLINE)
     original, here = ForecastProblem.run_neural, []
