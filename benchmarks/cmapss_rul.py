@@ -85,10 +85,12 @@ def main(argv=None) -> int:
                 seconds = time.perf_counter() - began
                 scores = rul.evaluate(test)
                 runs.append({"subset": subset, "model": model, "seed": seed, "epochs": epochs, "settings": key,
-                             **scores, "val_loss": float(rul.history_["val_loss"].min()), "train_seconds": seconds,
+                             **scores, "val_loss": _best_val_loss(rul), "train_seconds": seconds,
+                             "val_curve": [round(float(v), 5) for v in rul.history_.get("val_loss", [])],
+                             "best_epochs": getattr(rul, "best_epochs_", None),
                              "epochs_run": len(rul.history_), "parameters": rul.num_parameters()})
                 print(f"{subset} {model:9s} seed {seed}: rmse {scores['rmse']:.2f}  capped {scores['rmse_capped']:.2f}"
-                      f"  score {scores['score']:.0f}  val_loss {runs[-1]['val_loss']:.4f}  {seconds:.0f} s", flush=True)
+                      f"  score {scores['score']:.0f}  val_loss {runs[-1]['val_loss'] or float('nan'):.4f}  {seconds:.0f} s", flush=True)
                 _common.write_json(args.name, {"published_rmse": PUBLISHED, "goals_rmse": GOALS, "runs": runs},
                                    dry_run=args.dry_run)
         if args.dry_run:
@@ -97,12 +99,20 @@ def main(argv=None) -> int:
         chosen = [r for r in runs if (r["subset"], r["model"], r["settings"]) == (subset, model, setting)]
         cells = []
         for metric in ("rmse", "rmse_capped", "score", "val_loss"):
-            values = [r[metric] for r in chosen]
+            values = [r[metric] for r in chosen if r[metric] is not None] or [float("nan")]
             spread = statistics.stdev(values) if len(values) > 1 else 0.0
             cells.append(f"{metric} {statistics.mean(values):.3f} ± {spread:.3f}")
         print(f"{subset} {model} {setting} ({len(chosen)} seeds): " + ", ".join(cells))
     print(f"wrote {path}")
     return 0
+
+
+def _best_val_loss(rul) -> float | None:
+    """The lowest validation loss of the fit (of the cross-validation curve with folds); None without validation."""
+    if getattr(rul, "cv_val_loss_", None) is not None:
+        return float(min(rul.cv_val_loss_))
+    values = rul.history_["val_loss"].dropna() if "val_loss" in rul.history_ else []
+    return float(values.min()) if len(values) else None
 
 
 def _all_hyperparameters() -> set[str]:

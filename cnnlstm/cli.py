@@ -110,7 +110,8 @@ def _training_options(func):
                      + _defaults_text("epochs") + ")."),
         click.option("--val-size", type=float, default=None,
                      help="classify/regress/rul: fraction of the training sequences or units held out to pick the "
-                          "epoch (default: 0.2)."),
+                          "epoch (default: 0 classify: all sequences train, the lowest training loss is kept; "
+                          "0.2 regress/rul)."),
         click.option("--loss", type=click.Choice(["mse", "mae", "huber"]), default=None,
                      help="forecast: the training loss (default: mse)."),
         click.option("--quantiles", default=None, metavar="Q1,Q2,...",
@@ -335,7 +336,7 @@ def _apply_threads() -> None:
 @click.option("--test-data", "test_path", type=click.Path(exists=True), default=None,
               help="classify/regress/rul: the test file (named datasets bring their official test split).")
 @click.option("--model", default=None,
-              help="Architecture, see `cnnlstm models` (default: cnn_lstm; parallel to classify).")
+              help="Architecture, see `cnnlstm models` (" + _defaults_text("model") + ").")
 @click.option("--encoder", type=click.Path(file_okay=False, exists=True), default=None,
               help="classify/regress/rul: a saved run folder whose backbone (all but its head) starts this model.")
 @click.option("--freeze-encoder", is_flag=True, default=False,
@@ -365,7 +366,8 @@ def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_
     Example:
       cnnlstm train --dataset etth1 --model parallel --set merge=attention --window 96 --horizon 24 --epochs 10
       cnnlstm train --data load.csv --target load --time-col timestamp --horizon 24 --out runs/load
-      cnnlstm train --task classify --dataset GunPoint --model parallel --set merge=attention --epochs 100
+      cnnlstm train --task classify --dataset GunPoint
+    cnnlstm train --task classify --dataset GunPoint --model parallel --set merge=attention --epochs 100
       cnnlstm train --task classify --data train.csv --test-data test.csv --target label
       cnnlstm train --task rul --data units.csv --test-data units_test.csv --id-col unit --target rul
       cnnlstm train --task rul --dataset cmapss-fd001 --model cnn_lstm --window 30 --epochs 30
@@ -396,7 +398,7 @@ def train(data_path, dataset, data_dir, task, test_path, model, encoder, freeze_
     if model:
         extra["model"] = model
     settings = _resolve_settings(task_data, config_file, assignments, options, extra)
-    settings.setdefault("model", "parallel" if task_data.task == "classify" else "cnn_lstm")
+    settings.setdefault("model", estimator_defaults(ESTIMATOR_OF[task_data.task])["model"])
     if task_data.task == "forecast":
         from .comparison import default_window
 
@@ -668,7 +670,7 @@ def predict(run_dir, data_path, dataset, data_dir, future_path, target, id_col, 
     Example:
       cnnlstm predict runs/cnn_lstm-airline --dataset airline --out forecast.csv
       cnnlstm predict runs/cnn_lstm-airline --dataset airline --level 80 --level 90
-      cnnlstm predict runs/parallel-GunPoint --data new.ts --out labels.parquet
+      cnnlstm predict runs/lstm_fcn-GunPoint --data new.ts --out labels.parquet
       cnnlstm predict runs/cnn_lstm-cmapss-fd001 --dataset cmapss-fd001 --out rul.json
     """
     if out is not None and Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
@@ -711,7 +713,7 @@ def evaluate(run_dir, data_path, dataset, data_dir, target, id_col, stride, out,
     \b
     Example:
       cnnlstm evaluate runs/cnn_lstm-airline --dataset airline
-      cnnlstm evaluate runs/parallel-GunPoint --dataset GunPoint
+      cnnlstm evaluate runs/lstm_fcn-GunPoint --dataset GunPoint
       cnnlstm evaluate runs/cnn-labels --data test.csv --target label --out metrics.json
     """
     from . import checkpoint
@@ -788,7 +790,7 @@ def export_command(run_dir, export_format, out, dry_run):
     \b
     Example:
       cnnlstm export runs/cnn_lstm-airline --format onnx
-      cnnlstm export runs/parallel-GunPoint --out gunpoint.onnx
+      cnnlstm export runs/lstm_fcn-GunPoint --out gunpoint.onnx
     """
     from .export import check_onnx_available, metadata_path
 
@@ -964,8 +966,8 @@ def _print_comparison(result) -> None:
               help="forecast, classify, regress or rul (default: a named dataset's task, else forecast).")
 @click.option("--test-data", "test_path", type=click.Path(exists=True), default=None,
               help="classify/regress/rul: the test file (checked with the data; never used by the search).")
-@click.option("--model", default=None, help="Architecture to tune, see `cnnlstm models` (default: cnn_lstm; "
-                                            "parallel to classify).")
+@click.option("--model", default=None, help="Architecture to tune, see `cnnlstm models` ("
+                                            + _defaults_text("model") + ").")
 @_training_options
 @click.option("--trials", type=int, default=20, show_default=True,
               help="Trials to run now (a resumed study keeps its earlier ones).")
@@ -1010,7 +1012,7 @@ def tune(data_path, dataset, data_dir, task, test_path, model, trials, storage, 
     elif len(targets) > 1:
         raise click.UsageError(f"--task {task_data.task} takes one --target. Received: {len(targets)}.")
     settings = _resolve_settings(task_data, config_file, assignments, options, extra)
-    model = model or settings.pop("model", None) or ("parallel" if task_data.task == "classify" else "cnn_lstm")
+    model = model or settings.pop("model", None) or estimator_defaults(ESTIMATOR_OF[task_data.task])["model"]
     settings.pop("model", None)
     out = Path(out or f"runs/tune-{model}-{task_data.name}.toml")
     result = run_tune(task_data, model=model, trials=trials, storage=storage, study=study_name, space=space,

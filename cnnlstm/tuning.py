@@ -314,10 +314,15 @@ def _pruner(optuna, pruner):
 def _claim_study(study, model: str, task_data, storage) -> None:
     """A study tunes one model on one dataset: a resume with another is refused (its trials would not compare)."""
     mine = {"model": model, "task": task_data.task, "data": task_data.name}
-    theirs = {k: study.user_attrs.get(k) for k in mine}
-    if not study.trials and not any(theirs.values()):
+    attrs = study.user_attrs  # one read: each access queries the storage
+    theirs = {k: attrs.get(k) for k in mine}
+    # Workers started together race to claim a new study, one attribute at a time: a claim half written by another
+    # worker is ours to finish when what it holds agrees.
+    claimed = {k: v for k, v in theirs.items() if v is not None}
+    if (claimed or not study.trials) and all(mine[k] == v for k, v in claimed.items()):
         for key, value in mine.items():
-            study.set_user_attr(key, value)
+            if theirs[key] is None:
+                study.set_user_attr(key, value)
         return
     if theirs != mine:
         raise ValueError(f"Study {study.study_name!r} in {storage!r} tunes {theirs}, not {mine}. Fix: pass another "

@@ -235,7 +235,7 @@ def test_classification_comparison_with_minirocket(tmp_path):
     from test_report import assert_renders_in_browser
 
     result = cnnlstm.compare("GunPoint", models=["cnn", "lstm"], seeds=2, epochs=3, progress=False, out=tmp_path,
-                             **TINY)
+                             val_size=0.2, **TINY)  # a hold-out, for the stacked weights (the default has none)
     table = result.table
     assert set(table.index) == {"cnn", "lstm", "mean(cnn,lstm)", "stacked", "minirocket"}
     assert table.loc["minirocket", "accuracy"] > 0.9 and table.loc["minirocket", "runs"] == 2
@@ -298,7 +298,9 @@ def test_image_sequence_classification_compares_the_frames_models():
     result = cnnlstm.compare((train.X, train.direction), task="classify", test_data=(test.X, test.direction),
                              name="moving digits", seeds=1, epochs=1, progress=False, filters=4, hidden_size=8,
                              hidden_channels=4)
-    assert set(result.table.index) == {"lrcn", "conv_lstm", "stacked"}  # no series baseline reads frames
+    assert set(result.table.index) == {"lrcn", "conv_lstm"}  # no series baseline reads frames
+    # the Classifier trains on every sequence by default: no validation predictions, so no stacked mix, said so
+    assert any(note.startswith("stacked left out") and "val_size" in note for note in result.payload["notes"])
     assert result.payload["title"] == "cnnlstm compare: moving digits"
     assert np.array(result.payload["confusion"]["matrices"]["lrcn"]).sum() == 20
 

@@ -30,6 +30,7 @@ CASES = [(name, {}) for name in SERIES] + [
     ("lstm_fcn", {"attention": True}),
     ("lstm_fcn", {"squeeze_excite": True}),
     ("lstm_fcn", {"shuffle": False}),
+    ("dcnn", {"lstm_size": 8}),  # the CNN‖LSTM of the DAG / HDNN kind
 ]
 CASE_IDS = [name + "".join(f"-{k}={v}" if isinstance(v, bool) else f"-{v}" for k, v in kwargs.items())
             for name, kwargs in CASES]
@@ -227,7 +228,8 @@ def test_compare_contenders_follow_the_registry():
                             "parallel_attention", "linear", "seg_lstm", "fcn", "lstm_fcn", "alstm_fcn", "mlstm_fcn",
                             "dcnn", "lrcn", "conv_lstm"]
     assert NEURAL["parallel_attention"] == ("parallel", {"merge": "attention"})
-    assert NEURAL["alstm_fcn"] == ("lstm_fcn", {"attention": True})
+    assert NEURAL["alstm_fcn"] == ("lstm_fcn", {"attention": True, "squeeze_excite": False})
+    assert NEURAL["lstm_fcn"] == ("lstm_fcn", {"squeeze_excite": False})  # the paper's, not the model's "auto"
     assert NEURAL["mlstm_fcn"] == ("lstm_fcn", {"squeeze_excite": True})
     assert {model for model, _ in NEURAL.values()} == set(REGISTRY)
     with pytest.raises(ValueError, match=r"`task` must be one of 'forecast', 'classify', 'regress'"):
@@ -395,7 +397,12 @@ def test_mlstm_fcn_squeeze_excite_after_the_first_two_blocks():
 
     model = build_model("lstm_fcn", 2, 3, squeeze_excite=True)
     assert [(se.squeeze.in_features, se.squeeze.out_features) for se in model.blocks.excite] == [(128, 8), (256, 16)]
-    assert build_model("lstm_fcn", 2, 3).blocks.excite is None
+    assert build_model("lstm_fcn", 2, 3, squeeze_excite=False).blocks.excite is None
+    # "auto", the default: LSTM-FCN for one channel, MLSTM-FCN for several (the papers' choice)
+    assert build_model("lstm_fcn", 1, 3).blocks.excite is None
+    assert build_model("lstm_fcn", 2, 3).blocks.excite is not None
+    with pytest.raises(ValueError, match="squeeze_excite.*'auto'"):
+        build_model("lstm_fcn", 2, 3, squeeze_excite="yes")
     se = SqueezeExcite(32)
     h = torch.rand(3, 10, 32)
     h[1, 6:] = 0.0  # padded steps arrive as zeros
@@ -417,6 +424,20 @@ def test_dcnn_has_the_published_layer_sizes():
     assert (model.head.in_features, model.head.out_features) == (100, 1)
     assert model(make_batch(4, 30, 14)).shape == (4, 1)
     assert build_model("dcnn", 14, 1).dense.mode == "mean"  # no window: averaged over the valid steps
+    assert model.lstm is None  # lstm_size=0: the paper's network, no LSTM path
+
+
+def test_dcnn_with_an_lstm_path_merges_it_before_the_head():
+    hybrid = build_model("dcnn", 14, 1, window=30, lstm_size=16)
+    assert (hybrid.lstm.lstm.input_size, hybrid.lstm.hidden_size) == (14, 16)
+    assert (hybrid.head.in_features, hybrid.head.out_features) == (100 + 16, 1)
+    x = make_batch(4, 30, 14)
+    x_late = x.clone()
+    x_late[:, -1] += 1.0
+    hybrid.eval()
+    assert hybrid(x).shape == (4, 1) and not torch.equal(hybrid(x), hybrid(x_late))
+    with pytest.raises(ValueError, match=r"`lstm_size` must be an integer >= 0.*Fix: pass e.g. lstm_size=32"):
+        build_model("dcnn", 14, 1, lstm_size=-1)
 
 
 def test_dcnn_filters_every_sensor_alone_with_shared_weights():

@@ -152,6 +152,16 @@ def test_folds_choose_the_epochs_by_cross_validation_then_refit_on_everything(it
     units = UnitRegressor(model="cnn", folds=3, **{**FAST, "epochs": 2}, **SMALL["cnn"])
     units.fit(train, group="unit", target="rul")
     assert len(units.validation_units_) == 0 and len(units.history_) == units.best_epochs_
+    # refit: the validation units choose the epochs, then every unit trains for that many
+    refit = UnitRegressor(model="cnn", refit=True, **{**FAST, "epochs": 3}, **SMALL["cnn"])
+    refit.fit(train, group="unit", target="rul")
+    curve = refit.holdout_history_["val_loss"].to_numpy()
+    assert len(curve) == 3 and refit.best_epochs_ == int(np.argmin(curve)) + 1 and len(refit.validation_units_) > 0
+    assert len(refit.history_) == refit.best_epochs_ and "val_loss" not in refit.history_
+    with pytest.raises(ValueError, match="refit=True trained on the validation units too"):
+        refit.predict(train, level=80)
+    with pytest.raises(ValueError, match="`refit` must be True or False"):
+        UnitRegressor(model="cnn", refit="yes", **FAST).fit(train, group="unit", target="rul")
     with pytest.raises(ValueError, match=r"`folds` must be None .* or an integer from 2 to the 60 training"):
         Classifier(model="cnn", folds=1, **FAST, **SMALL["cnn"]).fit(X, y)
 

@@ -60,6 +60,20 @@ def test_a_sqlite_study_resumes_and_refuses_another_model(airline, tmp_path):
         cnnlstm.tune(airline, model="lstm", trials=1, **{**common, "space": None})
 
 
+def test_workers_started_together_finish_each_others_claim(airline, tmp_path):
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    half = optuna.create_study(study_name="together", storage=storage)
+    half.set_user_attr("model", "cnn")  # another worker, caught between its claim's attributes
+    common = dict(storage=storage, study="together", trials=1, epochs=1, space=SMALL, **AS_NAMED)
+    cnnlstm.tune(airline, model="cnn", **common)
+    assert optuna.load_study(study_name="together", storage=storage).user_attrs == {
+        "model": "cnn", "task": "forecast", "data": "DataFrame"}
+    other = optuna.create_study(study_name="other", storage=storage)
+    other.set_user_attr("model", "lstm")
+    with pytest.raises(ValueError, match=r"Study 'other' in .* tunes \{'model': 'lstm', 'task': None, 'data': None\}"):
+        cnnlstm.tune(airline, model="cnn", **{**common, "study": "other"})
+
+
 def test_a_trial_going_badly_is_pruned_at_its_first_epoch(airline, tmp_path):
     common = dict(model="linear", storage=f"sqlite:///{tmp_path / 'p.db'}", study="pruning", epochs=3, **AS_NAMED,
                   pruner=optuna.pruners.MedianPruner(n_startup_trials=1, n_warmup_steps=0))

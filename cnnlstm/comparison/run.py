@@ -33,7 +33,7 @@ NEURAL = compare_contenders()
 MEAN_ENSEMBLE, STACKED = "mean(cnn,lstm)", "stacked"
 TASKS = ("auto", "forecast", "classify", "regress", "rul")
 # Training defaults of a comparison, per task: enough epochs for early stopping to choose
-DEFAULTS = {"forecast": {"epochs": 60, "patience": 15, "batch_size": 32}, "classify": {"epochs": 100},
+DEFAULTS = {"forecast": {"epochs": 60, "patience": 15, "batch_size": 32}, "classify": {},  # the Classifier's own
             "regress": {"epochs": 30}, "rul": {"epochs": 30}}
 
 
@@ -126,7 +126,9 @@ def compare(data="airline", *, task: str = "auto", test_data=None, models: list[
         runs.setdefault(contender, []).append(found[contender, seed])
 
     if ensembles:
-        runs.update(_ensembles(runs, models, problem, seeds))
+        combined, left_out = _ensembles(runs, models, problem, seeds)
+        runs.update(combined)
+        notes = [*notes, *left_out]
     table = _table(runs, problem)
     payload = _payload(table, runs, problem, name, {**shared, "seeds": seeds, **_forecast_settings(problem)}, notes)
     folder = Path(out) if out is not None else None
@@ -501,14 +503,19 @@ def _forecast_settings(problem) -> dict:
 
 
 # ---------------------------------------------------------------------- ensembles
-def _ensembles(runs: dict, models: list[str], problem, seeds: int) -> dict:
-    """mean(cnn,lstm) and the stacked mix of every neural contender, per seed, from stored predictions only."""
-    result = {}
+def _ensembles(runs: dict, models: list[str], problem, seeds: int) -> tuple[dict, list[str]]:
+    """mean(cnn,lstm) and the stacked mix of every neural contender, per seed, from stored predictions only;
+    and a note when the stacked mix is left out for want of validation predictions (val_size=0)."""
+    result, notes = {}, []
     members = [m for m in models if m in runs]
     if "cnn" in runs and "lstm" in runs:
         result[MEAN_ENSEMBLE] = [_ensemble_run(MEAN_ENSEMBLE, s, [runs["cnn"][s], runs["lstm"][s]], [0.5, 0.5],
                                                ["cnn", "lstm"], problem) for s in range(seeds)]
-    if len(members) >= 2:
+    if len(members) >= 2 and not len(problem.val_truth(runs[members[0]][0][1])):
+        notes.append("stacked left out: the contenders trained on every training example (the defaults: the "
+                     "Classifier's val_size=0, the UnitRegressor's refit=True), so no validation predictions exist "
+                     "to fit its weights on; val_size=0.2 (--val-size 0.2), or refit=False, brings them back")
+    elif len(members) >= 2:
         stacked = []
         for s in range(seeds):
             chosen = [runs[m][s] for m in members]
@@ -518,7 +525,7 @@ def _ensembles(runs: dict, models: list[str], problem, seeds: int) -> dict:
             stacked[-1][0]["note"] = (f"stacked: {len(members)} weights fitted on {len(truth)} validation "
                                       "predictions per seed (few predictions make noisy weights)")
         result[STACKED] = stacked
-    return result
+    return result, notes
 
 
 def _ensemble_run(name, seed, chosen, weights, members, problem):

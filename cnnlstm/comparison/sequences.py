@@ -193,8 +193,6 @@ class RegressProblem:
         _, train_seconds = _timed(lambda: estimator.fit(self.train, group=self.group, target=self.target))
         last, predict_seconds = _timed(estimator.last_cycle, self.test)
         extras = branch_extras(estimator)
-        val_frame = self.train[self.train[self.group].isin(estimator.validation_units_)]
-        val = estimator.windows(val_frame, target=self.target)
         if self.reference is None:  # the windows the baselines read, prepared as the networks see them
             fit_windows = estimator.windows(self.train, target=self.target)
             test_windows = estimator.windows(self.test, every_window=False)
@@ -202,9 +200,13 @@ class RegressProblem:
                               "X": fit_windows["X"], "lengths": fit_windows["lengths"], "y": fit_windows["y"],
                               "X_test": test_windows["X"], "lengths_test": test_windows["lengths"],
                               "rul_cap": np.asarray(estimator.rul_cap)}
+        record, test = _record(estimator, train_seconds, predict_seconds, extras), last["prediction"].to_numpy(np.float64)
+        if estimator.refit:  # the validation units were trained on too: none is left to fit stacked weights on
+            return record, {"test": test, "val": np.zeros(0), "val_truth": np.zeros(0)}
+        val_frame = self.train[self.train[self.group].isin(estimator.validation_units_)]
+        val = estimator.windows(val_frame, target=self.target)
         predicted = estimator.predict(val_frame, every_window=True)["prediction"].to_numpy()
-        return (_record(estimator, train_seconds, predict_seconds, extras),
-                {"test": last["prediction"].to_numpy(np.float64), "val": predicted, "val_truth": val["y"]})
+        return record, {"test": test, "val": predicted, "val_truth": val["y"]}
 
     def load_reference(self, arrays: dict) -> None:
         self.reference = arrays

@@ -98,11 +98,19 @@ class NetworkEstimator(Estimator):
 
     def _train_selected(self, shape: tuple, gather, rows: np.ndarray, val_rows: np.ndarray, fold_of_row, loss_fn,
                         device) -> None:
-        """Train as `folds` says: None keeps the hold-out (select on `val_rows`); k picks the number of epochs by
+        """Train as `folds` says: None keeps the hold-out (select on `val_rows`; with `refit`, the hold-out picks
+        the number of epochs, `best_epochs_`, and the network is trained again on `rows` and `val_rows` together
+        for that many epochs of the same schedule); k picks the number of epochs by
         k-fold cross-validation inside `rows` (`fold_of_row`: each row's fold), then refits on all of them for
         that many epochs of the same schedule. The test data choose nothing either way."""
         if self.folds is None:
             self._train(shape, gather, rows, val_rows, loss_fn, device)
+            if getattr(self, "refit", False) and len(val_rows):  # the hold-out chose the epochs; now train on all
+                curve = self.history_.groupby("epoch")["val_loss"].mean()  # an ensemble's members averaged
+                self.best_epochs_ = int(curve.idxmin())
+                self.holdout_history_ = self.history_
+                self._train(shape, gather, np.concatenate([rows, val_rows]), rows[:0], loss_fn, device,
+                            stop_after=self.best_epochs_)
             return
         folds = self.folds
         if not isinstance(folds, (int, np.integer)) or isinstance(folds, bool) or not 2 <= folds <= len(rows):

@@ -63,6 +63,10 @@ class UnitRegressor(NetworkEstimator):
         protocol: "auto", "rul" or "plain". rul_cap: the training target's cap under the RUL protocol.
         n_conditions: operating conditions, "auto" or an int.
         val_size: the fraction of training units held out to pick the epoch (and to calibrate intervals on).
+        refit: after the validation units chose the number of epochs (`best_epochs_`; the hold-out's curve is
+            `holdout_history_`), train again from the start on every training unit for that many epochs of the
+            same schedule (what strong published RUL results do: the validation engines are not lost to training).
+            Intervals then have no untouched units to calibrate on (`level` is refused).
         folds: None selects on those units; an integer k chooses the number of epochs by k-fold cross-validation
             over whole training units, then trains on all of them for that many epochs (`best_epochs_`).
         quantiles: e.g. (0.1, 0.5, 0.9): the network predicts these quantiles of the target, trained with the
@@ -83,7 +87,8 @@ class UnitRegressor(NetworkEstimator):
                  epochs: int = 30, batch_size: int | None = 256, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = 10, schedule: str = "cosine", grad_clip: float | None = 1.0,
                  device: str = "auto", amp: bool = True,
-                 seed: int = 0, folds: int | None = None, n_estimators: int = 1, progress: bool | None = None,
+                 seed: int = 0, folds: int | None = None, refit: bool = False, n_estimators: int = 1,
+                 progress: bool | None = None,
                  cuda_graph: bool = False,
                  model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())
@@ -106,6 +111,9 @@ class UnitRegressor(NetworkEstimator):
             )
         check_positive_int("window", self.window, "pass the rows per window, e.g. window=30.")
         self._train_config()  # the settings' types first: the seed draws the validation units below
+        if not isinstance(self.refit, bool):
+            raise ValueError(f"`refit` must be True or False: whether to train again on every training unit once the "
+                             f"validation units chose the epochs. Received: refit={self.refit!r}. Fix: pass refit=True.")
         if self.protocol not in PROTOCOLS:
             raise unknown_name("protocol", self.protocol, PROTOCOLS)
         if isinstance(self.rul_cap, bool) or not isinstance(self.rul_cap, (int, float, np.integer, np.floating)) \
@@ -169,7 +177,7 @@ class UnitRegressor(NetworkEstimator):
         self._train_selected((len(prep.features_), len(quantiles or ()) or 1, window, "series"), gather, train_rows,
                              val_rows, folds, loss_fn, device)
         self.calibration_ = None  # conformal offsets on every window of the validation units, when there are some
-        if self.folds is None and len(val_rows):
+        if self.folds is None and not self.refit and len(val_rows):
             rows = torch.as_tensor(val_rows, device=device)
             actual = gather(rows)[1].cpu().numpy()  # (N,) the standardised target at each window's end
             self.calibration_ = Calibration.fit(actual, self._network_outputs(gather, rows), quantiles)
@@ -255,10 +263,12 @@ class UnitRegressor(NetworkEstimator):
         levels = check_levels(level)
         if getattr(self, "calibration_", None) is None:
             why = (f"folds={self.folds!r} trains on every training unit" if self.folds is not None else
+                   "refit=True trained on the validation units too" if self.refit else
                    f"val_size={self.val_size!r} held out no validation unit")
             raise ValueError(
                 f"`level` needs intervals calibrated on validation units, and this model has none ({why}). "
-                f"Received: level={level!r}. Fix: fit with folds=None and val_size > 0 (e.g. 0.2), or leave "
+                f"Received: level={level!r}. Fix: fit with folds=None, refit=False and val_size > 0 (e.g. 0.2), "
+                "or leave "
                 "level out."
             )
         return levels

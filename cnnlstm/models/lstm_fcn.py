@@ -29,7 +29,8 @@ This is attention pooling over the LSTM's outputs; the authors' Keras AttentionL
 so this is a simplification of theirs. `last_attention` keeps the weights of the last forward pass (B, S).
 
 MLSTM-FCN (`squeeze_excite=True`): a squeeze-and-excitation block (reduction 16) after the first and the second
-convolution block (fcn.SqueezeExcite).
+convolution block (fcn.SqueezeExcite). The default, "auto", follows the papers: LSTM-FCN for a univariate series,
+MLSTM-FCN (the blocks on) for more than one channel.
 
 Published results: the papers report test accuracies on the UCR problems (LSTM-FCN, ALSTM-FCN) and on
 multivariate benchmarks (MLSTM-FCN); none is quoted from the papers here. The figures this project quotes for
@@ -90,7 +91,7 @@ class LSTMFCN(nn.Module):
         filters: int | tuple[int, int, int] = (128, 256, 128),
         kernel_size: int | tuple[int, int, int] = (8, 5, 3),
         attention: bool = False,
-        squeeze_excite: bool = False,
+        squeeze_excite: bool | str = "auto",
         shuffle: bool = True,
     ):
         super().__init__()
@@ -98,7 +99,11 @@ class LSTMFCN(nn.Module):
         check_io(in_features, out_features, window)
         check_dropout(dropout)
         check_bool("attention", attention)
-        check_bool("squeeze_excite", squeeze_excite)
+        if isinstance(squeeze_excite, str) and squeeze_excite == "auto":  # the papers' choice: MLSTM-FCN's
+            squeeze_excite = in_features > 1                                # blocks for multivariate input only
+        if not isinstance(squeeze_excite, bool):
+            raise ValueError(f"`squeeze_excite` must be True, False or 'auto' (on for more than one channel). "
+                             f"Received: squeeze_excite={squeeze_excite!r}. Fix: pass squeeze_excite='auto'.")
         check_bool("shuffle", shuffle)
         self.window = window
         self.shuffled = shuffle and window is not None  # the LSTM reads F steps of T values

@@ -117,9 +117,10 @@ REGISTRY: dict[str, ModelEntry] = {
     "lstm_fcn": ModelEntry(
         "lstm_fcn", "LSTMFCN",
         "LSTM-FCN (Karim et al. 2018): an LSTM over the dimension-shuffled window beside FCN's conv blocks; "
-        "ALSTM-FCN with attention, MLSTM-FCN with squeeze-and-excite.",
+        "ALSTM-FCN with attention, MLSTM-FCN with squeeze-and-excite (by default on multivariate input).",
         "series", SEQUENCE_TASKS,
-        contenders={"lstm_fcn": {}, "alstm_fcn": {"attention": True}, "mlstm_fcn": {"squeeze_excite": True}},
+        contenders={"lstm_fcn": {"squeeze_excite": False}, "alstm_fcn": {"attention": True, "squeeze_excite": False},
+                    "mlstm_fcn": {"squeeze_excite": True}},  # each paper's network exactly (the model's "auto" aside)
         window="preferred",
     ),
     # its recipe and published figures are remaining useful life (regression); it has no classification record
