@@ -11,8 +11,10 @@ Reported: RMSE against the true test RUL as given in RUL_FD00x (`rmse`), RMSE ag
 RMSEs (quoted, not measured): CNN, Sateesh Babu et al. 2016: 18.45 / 30.29; LSTM, Zheng et al. 2017:
 16.14 / 24.49; DCNN, Li et al. 2018: 12.61 / 22.36 (FD001 / FD002).
 
-    python benchmarks/cmapss_rul.py [--dry-run] [--subsets fd001,fd002] [--models cnn_lstm] [--seeds 5]
-        [--epochs 30] [--set KEY=VALUE ...] [--threads 1]
+    python benchmarks/cmapss_rul.py [--dry-run] [--subsets fd001,fd002] [--models default|cnn_lstm,...] [--seeds 5]
+        [--epochs N] [--window N] [--batch-size N] [--set KEY=VALUE ...] [--threads 1] [--name NAME]
+
+Settings not given are the UnitRegressor's defaults (`fit(train, group="unit", target="rul")` and nothing else).
 
 Results are written after every fit; a rerun skips the fits already in the results file.
 """
@@ -45,11 +47,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dry-run", action="store_true", help="a seconds-long miniature, for CI")
     parser.add_argument("--subsets", default="fd001,fd002")
-    parser.add_argument("--models", default="cnn_lstm")
+    parser.add_argument("--models", default="default", help="registry names, or 'default': the UnitRegressor's own")
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--window", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
+    parser.add_argument("--epochs", type=int, default=None, help="default: the UnitRegressor's")
+    parser.add_argument("--window", type=int, default=None, help="default: the UnitRegressor's")
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the UnitRegressor's")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                         help="a Regressor setting or model hyperparameter (given to the models that take it)")
     parser.add_argument("--threads", type=int, default=1)
@@ -72,21 +75,25 @@ def main(argv=None) -> int:
             subsets, seeds, epochs = subsets[:1], 1, 1
             train, test = train[train["unit"] <= 10], test[test["unit"] <= 10]
         for model in models:
+            given = {"model": model} if model != "default" else {}
+            given.update({k: v for k, v in (("window", args.window), ("epochs", epochs),
+                                            ("batch_size", args.batch_size)) if v is not None})
+            model = model if model != "default" else UnitRegressor().model
             extra = {k: v for k, v in settings.items() if k in model_hyperparameters(model) or k not in
                      _all_hyperparameters()}
-            for seed in range(seeds):
-                if (subset, model, seed, epochs, key) in done:
+            effective = UnitRegressor(**given).epochs
+            for seed in range(args.first_seed, args.first_seed + seeds):
+                if (subset, model, seed, effective, key) in done:
                     continue
                 began = time.perf_counter()
-                rul = UnitRegressor(**{"model": model, "window": args.window, "epochs": epochs,
-                                   "batch_size": args.batch_size, "seed": seed, "device": "cpu", "progress": False,
-                                   **extra})
+                rul = UnitRegressor(**{**given, "seed": seed, "device": "cpu", "progress": False, **extra})
                 rul.fit(train, group="unit", target="rul")
                 seconds = time.perf_counter() - began
                 scores = rul.evaluate(test)
-                runs.append({"subset": subset, "model": model, "seed": seed, "epochs": epochs, "settings": key,
+                runs.append({"subset": subset, "model": model, "seed": seed, "epochs": effective, "settings": key,
+                             "defaults": sorted(set(["model", "window", "epochs", "batch_size"]) - set(given)),
                              **scores, "val_loss": _best_val_loss(rul), "train_seconds": seconds,
-                             "val_curve": [round(float(v), 5) for v in rul.history_.get("val_loss", [])],
+                             "val_curve": [round(float(v), 5) for v in _holdout_history(rul).get("val_loss", [])],
                              "best_epochs": getattr(rul, "best_epochs_", None),
                              "epochs_run": len(rul.history_), "parameters": rul.num_parameters()})
                 print(f"{subset} {model:9s} seed {seed}: rmse {scores['rmse']:.2f}  capped {scores['rmse_capped']:.2f}"
@@ -95,14 +102,16 @@ def main(argv=None) -> int:
                                    dry_run=args.dry_run)
         if args.dry_run:
             break
-    for (subset, model, setting) in sorted({(r["subset"], r["model"], r["settings"]) for r in runs}):
-        chosen = [r for r in runs if (r["subset"], r["model"], r["settings"]) == (subset, model, setting)]
+    for (subset, model, epochs, setting) in sorted({(r["subset"], r["model"], r["epochs"], r["settings"])
+                                                    for r in runs}, key=str):
+        chosen = [r for r in runs if (r["subset"], r["model"], r["epochs"], r["settings"])
+                  == (subset, model, epochs, setting)]
         cells = []
         for metric in ("rmse", "rmse_capped", "score", "val_loss"):
             values = [r[metric] for r in chosen if r[metric] is not None] or [float("nan")]
             spread = statistics.stdev(values) if len(values) > 1 else 0.0
             cells.append(f"{metric} {statistics.mean(values):.3f} ± {spread:.3f}")
-        print(f"{subset} {model} {setting} ({len(chosen)} seeds): " + ", ".join(cells))
+        print(f"{subset} {model} epochs {epochs} {setting} ({len(chosen)} seeds): " + ", ".join(cells))
     print(f"wrote {path}")
     return 0
 
@@ -111,8 +120,14 @@ def _best_val_loss(rul) -> float | None:
     """The lowest validation loss of the fit (of the cross-validation curve with folds); None without validation."""
     if getattr(rul, "cv_val_loss_", None) is not None:
         return float(min(rul.cv_val_loss_))
-    values = rul.history_["val_loss"].dropna() if "val_loss" in rul.history_ else []
+    history = _holdout_history(rul)
+    values = history["val_loss"].dropna() if "val_loss" in history else []
     return float(values.min()) if len(values) else None
+
+
+def _holdout_history(rul):
+    """The history with the validation curve: the hold-out's when `refit` trained again on every unit."""
+    return getattr(rul, "holdout_history_", None) if getattr(rul, "holdout_history_", None) is not None else rul.history_
 
 
 def _all_hyperparameters() -> set[str]:

@@ -137,8 +137,10 @@ def rul_rows(args, method: str, seed: int, data_dir) -> list[dict]:
     if args.dry_run:
         train, test = train[train["unit"] <= 12], test[test["unit"] <= 10]
     began = time.perf_counter()
-    model = UnitRegressor(args.rul_model, seed=seed, quantiles=QUANTILES[method], progress=False,
-                          epochs=1 if args.dry_run else args.rul_epochs).fit(train, group="unit", target="rul")
+    # refit=False keeps the validation units untouched for the calibration; patience 10, section 15's recipe
+    model = UnitRegressor(args.rul_model, seed=seed, quantiles=QUANTILES[method], progress=False, refit=False,
+                          patience=10, epochs=1 if args.dry_run else args.rul_epochs).fit(train, group="unit",
+                                                                                          target="rul")
     fit_seconds = time.perf_counter() - began
     last = model.last_cycle(test, level=list(LEVELS))
     truth = last["true"].to_numpy(dtype=np.float64)

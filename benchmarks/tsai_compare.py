@@ -1,7 +1,7 @@
-"""cnnlstm's `parallel` model against tsai's LSTM_FCN on UCR/UEA problems, both timed in one run on one machine.
+"""cnnlstm's `lstm_fcn` against tsai's LSTM_FCN on UCR/UEA problems, both timed in one run on one machine.
 
-The issue's goal: train the LSTM-FCN-shaped `parallel` model at least 2x faster than tsai's LSTM_FCN for the same
-number of epochs on CPU (one thread), with MiniRocket (aeon) reported beside every table.
+The issue's goal: train LSTM-FCN at least 2x faster than tsai's LSTM_FCN for the same number of epochs on CPU (one
+thread), with MiniRocket (aeon) reported beside every table.
 
 * tsai (a separate virtualenv, run as a subprocess by `_tsai_worker.py`; tsai is not a dependency of cnnlstm):
   `TSClassifier(X, y, splits=(train, test), arch=LSTM_FCN, tfms=[None, TSClassification()],
@@ -9,17 +9,17 @@ number of epochs on CPU (one thread), with MiniRocket (aeon) reported beside eve
   LSTM_FCN with tsai's defaults: hidden_size 100, 1 LSTM layer, rnn_dropout 0.8, conv 128/256/128 filters, kernels 7/5/3,
   dimension shuffle on (the LSTM reads the F channels as F steps of T values).
 * cnnlstm (`_cnnlstm_worker.py`, a fresh process of this interpreter, so both start equally cold):
-  `Classifier(model="parallel", epochs, batch_size=64, lr, val_size, seed, device="cpu", num_conv_layers=3,
-  filters=128, kernel_size=5, hidden_size=100, num_layers=1, dropout=0.1, merge="concat").fit(X, y)`.
-  Ours takes one filter count and one kernel size for all three convolutions: 128 filters and kernel 5 keep
-  FCN's 128-channel output and its receptive field (7+5+3-2 = 5+5+5-2 = 13 steps) but have about 63% of the conv
-  weights (and FLOPs) of 128/256/128; `--filters 160` matches the conv weights instead (256,800 vs 263,040).
+  `Classifier(model="lstm_fcn", hidden_size=100, dropout=0.8, filters=(128, 256, 128), kernel_size=(7, 5, 3),
+  shuffle=True, squeeze_excite=False, epochs, batch_size=64, lr, schedule="cosine", val_size=0, seed,
+  device="cpu").fit(X, y)`: the same network as tsai's, one cosine schedule as fit_one_cycle's counterpart.
+  `--model parallel` re-runs section 7's first comparison: `parallel` with num_conv_layers=3, filters=128,
+  kernel_size=5, hidden_size=100, dropout=0.1, merge="concat" (no dimension shuffle, one kernel for all blocks).
 
 Fairness. Both train on the whole official TRAIN split for the same epochs, batch size and peak learning rate, and
 are scored once on the official TEST split with their last weights. tsai's Learner evaluates its valid set (here
 the test split, as in tsai's README; it never picks weights) after every epoch; that time is measured apart and
-left out. Our Classifier would carve a validation part out of TRAIN (default 20%, weights of the best epoch kept);
-`--val-size 0` (the default here) trains on all of TRAIN with no validation pass, the same data as tsai.
+left out. Ours trains on all of TRAIN with no validation pass (`--val-size 0`, the default here and the
+Classifier's), the same data as tsai.
 Timed on each side: from arrays in memory to a trained model (tsai: TSClassifier(...) + fit_one_cycle minus the
 validation passes; ours: Classifier(...).fit). The epochs alone are reported too. Order alternates per run.
 The same epochs are not the same number of steps: tsai drops the last incomplete batch (drop_last=True), ours
@@ -63,8 +63,13 @@ TSAI_DEFAULTS = dict(hidden_size=100, rnn_layers=1, bidirectional=False, rnn_dro
 
 
 def ours_config(args) -> dict:
-    """The `parallel` hyperparameters closest to LSTM_FCN's (see the module docstring for what differs)."""
-    return dict(num_conv_layers=3, filters=args.filters, kernel_size=args.kernel_size, pool=1,
+    """Our model's hyperparameters: `lstm_fcn` set as tsai's LSTM_FCN defaults (hidden 100, dropout 0.8 on the
+    LSTM's output, 128/256/128 filters with kernels 7/5/3, the dimension shuffle, no squeeze-and-excite); or,
+    with --model parallel, the `parallel` hyperparameters closest to them (section 7's first run)."""
+    if args.model == "lstm_fcn":
+        return dict(model="lstm_fcn", hidden_size=100, dropout=0.8, filters=(128, 256, 128), kernel_size=(7, 5, 3),
+                    shuffle=True, squeeze_excite=False, attention=False)
+    return dict(model="parallel", num_conv_layers=3, filters=args.filters, kernel_size=args.kernel_size, pool=1,
                 hidden_size=100, num_layers=1, bidirectional=False, dropout=args.dropout, batch_norm=True,
                 activation="relu", merge="concat")
 
@@ -195,6 +200,8 @@ def main(argv=None) -> int:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--val-size", type=float, default=0.0,
                         help="our validation fraction; 0 trains on all of TRAIN as tsai does")
+    parser.add_argument("--model", choices=["lstm_fcn", "parallel"], default="lstm_fcn",
+                        help="our side: lstm_fcn as tsai's LSTM_FCN, or the earlier parallel stand-in")
     parser.add_argument("--filters", type=int, default=128)
     parser.add_argument("--kernel-size", type=int, default=5)
     parser.add_argument("--dropout", type=float, default=0.1)

@@ -111,7 +111,7 @@ def _training_options(func):
         click.option("--val-size", type=float, default=None,
                      help="classify/regress/rul: fraction of the training sequences or units held out to pick the "
                           "epoch (default: 0 classify: all sequences train, the lowest training loss is kept; "
-                          "0.2 regress/rul)."),
+                          "0.2 regress/rul, where rul then trains again on every unit for the chosen epochs)."),
         click.option("--loss", type=click.Choice(["mse", "mae", "huber"]), default=None,
                      help="forecast: the training loss (default: mse)."),
         click.option("--quantiles", default=None, metavar="Q1,Q2,...",

@@ -34,6 +34,7 @@ SCRIPTS = {
     "ddp_cpu.py": ["--dry-run"],
     "compare_jobs.py": ["--dry-run"],
     "intervals.py": ["--dry-run"],
+    "tsc_verdicts.py": ["--dry-run"],  # reads stored results only
 }
 
 

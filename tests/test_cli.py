@@ -305,7 +305,7 @@ def test_datasets_lists_every_task_and_help_shows_defaults():
     rows = json.loads(run("datasets", "--json").output)
     assert all(row["license"] for row in rows) and {row["task"] for row in rows} == {"forecast", "classify", "rul"}
     text = " ".join(run("train", "--help").output.split())
-    assert "default: the model's recipe, else 20 forecast, 300 classify, 30 regress/rul" in text
+    assert "default: the model's recipe, else 20 forecast, 300 classify, 30 regress, 100 rul" in text
     assert "customary target" in text
 
 

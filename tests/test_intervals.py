@@ -247,8 +247,8 @@ def test_regressor_without_a_validation_part_refuses_level():
 
 def test_unit_regressor_intervals_at_each_engines_last_cycle(cmapss, tmp_path):
     train, test = cmapss
-    rul = UnitRegressor(model="cnn", epochs=2, progress=False, quantiles=(0.1, 0.9), filters=8).fit(
-        train, group="unit", target="rul")
+    rul = UnitRegressor(model="cnn", epochs=2, progress=False, quantiles=(0.1, 0.9), filters=8, refit=False).fit(
+        train, group="unit", target="rul")  # the default refit trains on the validation units: no calibration
     assert rul.calibration_.size > 500  # every window of the validation units
     table = rul.predict(test, level=[80, 90])
     assert table.columns.tolist() == ["unit", "prediction", "prediction-lo-80", "prediction-hi-80",
@@ -265,6 +265,10 @@ def test_unit_regressor_intervals_at_each_engines_last_cycle(cmapss, tmp_path):
     with pytest.raises(ValueError, match=r"`level` needs intervals calibrated on validation units, and this model "
                                          r"has none \(val_size=0 held out no validation unit\)"):
         UnitRegressor(model="cnn", epochs=1, progress=False, val_size=0, filters=8).fit(
+            train, group="unit", target="rul").predict(test, level=80)
+    with pytest.raises(ValueError, match=r"has none \(refit=True trained on the validation units too\).*Fix: fit "
+                                         r"with folds=None, refit=False and val_size > 0"):
+        UnitRegressor(model="cnn", epochs=1, progress=False, filters=8).fit(
             train, group="unit", target="rul").predict(test, level=80)
 
 
