@@ -35,6 +35,7 @@ SCRIPTS = {
     "compare_jobs.py": ["--dry-run"],
     "intervals.py": ["--dry-run"],
     "tsc_verdicts.py": ["--dry-run"],  # reads stored results only
+    "tune_workers.py": ["--dry-run"],  # two tune workers on one SQLite study, one killed and restarted
 }
 
 

@@ -362,7 +362,6 @@ def _build(panel: ParquetPanel, spec: SeriesSpec, folder: Path, what: str) -> No
                         write(*item)
                     pending = []
             del frame
-            pa.default_memory_pool().release_unused()  # PROBE
         if pending:  # every series too short to infer a frequency
             calendar = _resolve_calendar(spec.calendar, freq, spec.time_col is not None)
             for item in pending:
