@@ -85,19 +85,23 @@ def main(argv=None) -> int:
             for seed in range(args.first_seed, args.first_seed + seeds):
                 if (subset, model, seed, effective, key) in done:
                     continue
-                began = time.perf_counter()
+                began, cpu_began = time.perf_counter(), time.process_time()
                 rul = UnitRegressor(**{**given, "seed": seed, "device": "cpu", "progress": False, **extra})
                 rul.fit(train, group="unit", target="rul")
                 seconds = time.perf_counter() - began
+                cpu_seconds = time.process_time() - cpu_began  # one thread: the fit's own work, whatever else runs
                 scores = rul.evaluate(test)
                 runs.append({"subset": subset, "model": model, "seed": seed, "epochs": effective, "settings": key,
                              "defaults": sorted(set(["model", "window", "epochs", "batch_size"]) - set(given)),
-                             **scores, "val_loss": _best_val_loss(rul), "train_seconds": seconds,
+                             **scores, "val_loss": _best_val_loss(rul), "train_seconds": seconds, "cpu_seconds": cpu_seconds,
                              "val_curve": [round(float(v), 5) for v in _holdout_history(rul).get("val_loss", [])],
                              "best_epochs": getattr(rul, "best_epochs_", None),
                              "epochs_run": len(rul.history_), "parameters": rul.num_parameters()})
                 print(f"{subset} {model:9s} seed {seed}: rmse {scores['rmse']:.2f}  capped {scores['rmse_capped']:.2f}"
                       f"  score {scores['score']:.0f}  val_loss {runs[-1]['val_loss'] or float('nan'):.4f}  {seconds:.0f} s", flush=True)
+                if not args.dry_run and path.exists():  # another process on the same --name: keep its runs too
+                    mine = {_run_key(r) for r in runs}
+                    runs = [r for r in json.loads(path.read_text())["runs"] if _run_key(r) not in mine] + runs
                 _common.write_json(args.name, {"published_rmse": PUBLISHED, "goals_rmse": GOALS, "runs": runs},
                                    dry_run=args.dry_run)
         if args.dry_run:
@@ -123,6 +127,10 @@ def _best_val_loss(rul) -> float | None:
     history = _holdout_history(rul)
     values = history["val_loss"].dropna() if "val_loss" in history else []
     return float(values.min()) if len(values) else None
+
+
+def _run_key(run: dict) -> tuple:
+    return run["subset"], run["model"], run["seed"], run["epochs"], run["settings"]
 
 
 def _holdout_history(rul):
