@@ -260,7 +260,9 @@ def main(argv=None) -> int:
         }
         if not args.tsai_only:
             payload["ours_model_kwargs"] = ours_config(args)
-        return _common.write_json(name, payload, dry_run=args.dry_run), rows, summary
+        # without a single tsai fit (its venv broken or missing) there is no comparison: never overwrite one
+        measured = args.dry_run or args.tsai_only or any("tsai" in r for r in kept + runs)
+        return _common.write_json(name if measured else f"{name}.ours-only", payload, dry_run=args.dry_run), rows, summary
 
     runs: list[dict] = []
     failures = 0
