@@ -134,6 +134,46 @@ def test_long_layout_global_model(etth1):
         forecaster.predict(other)
 
 
+def test_predict_frame_is_one_row_per_series_and_step_in_the_datas_order(etth1):
+    """predict's long frame, pinned: the ids in the data's order (object column), each series' own next stamps
+    (one series ends 19 hours early), the target, each level's bounds, a fresh RangeIndex; the same rows as
+    predicting each series alone."""
+    part = etth1.iloc[:200]
+    long = pd.concat([part[["date", c]].rename(columns={c: "value"}).assign(station=c) for c in ("OT", "HUFL", "LUFL")])
+    long = long[~((long["station"] == "HUFL") & (long["date"] > part["date"].iloc[180]))]
+    forecaster = small("linear", id_col="station", targets=["value"], horizon=3, split=(0.6, 0.2, 0.2)).fit(long)
+    forecast = forecaster.predict(long, level=80)
+    assert list(forecast.columns) == ["station", "date", "value", "value-lo-80", "value-hi-80"]
+    assert [str(t) for t in forecast.dtypes] == ["object", "datetime64[ns]", "float64", "float64", "float64"]
+    assert forecast.index.equals(pd.RangeIndex(9))
+    assert forecast["station"].tolist() == ["OT"] * 3 + ["HUFL"] * 3 + ["LUFL"] * 3
+    ends = {"OT": "2016-07-09 08:00", "HUFL": "2016-07-08 13:00", "LUFL": "2016-07-09 08:00"}
+    expected = [pd.Timestamp(ends[s]) + pd.Timedelta(hours=h) for s in ("OT", "HUFL", "LUFL") for h in (0, 1, 2)]
+    assert forecast["date"].tolist() == expected
+    assert (forecast["value-lo-80"] < forecast["value"]).all() and (forecast["value"] < forecast["value-hi-80"]).all()
+    alone = [forecaster.predict(long[long["station"] == s], level=80) for s in ("OT", "HUFL", "LUFL")]
+    pd.testing.assert_frame_equal(forecast, pd.concat(alone, ignore_index=True))
+
+
+def test_forecast_frame_lays_out_every_series_step_and_target():
+    """The frame built from (S, H, T) forecasts, written out in full: several targets; integer steps without a
+    time column (each series' own next positions); one series alone keeps the id column of a model of several,
+    and a model of one series has none."""
+    frame = pd.DataFrame({"k": ["a"] * 40 + ["b"] * 30, "x": np.sin(np.arange(70.0)), "y": np.cos(np.arange(70.0))})
+    forecaster = small("linear", id_col="k", targets=["x", "y"], window=8, horizon=2, split=(0.6, 0.2, 0.2)).fit(frame)
+    series = forecaster._prepare(frame)
+    out = np.arange(8.0).reshape(2, 2, 2)  # (S, H, T)
+    expected = pd.DataFrame({"k": np.array(["a", "a", "b", "b"], dtype=object), "step": [40, 41, 30, 31],
+                             "x": [0.0, 2.0, 4.0, 6.0], "y": [1.0, 3.0, 5.0, 7.0]})
+    pd.testing.assert_frame_equal(forecaster._forecast_frame(series, out), expected, check_exact=True)
+    one = forecaster._prepare(frame[frame["k"] == "b"])
+    pd.testing.assert_frame_equal(forecaster._forecast_frame(one, out[1:]), expected.iloc[2:].reset_index(drop=True),
+                                  check_exact=True)
+    single = small("linear", targets=["x", "y"], window=8, horizon=2, split=(0.6, 0.2, 0.2)).fit(frame.iloc[:40, 1:])
+    pd.testing.assert_frame_equal(single._forecast_frame(single._prepare(frame.iloc[:40, 1:]), out[:1]),
+                                  expected.iloc[:2, 1:], check_exact=True)
+
+
 def test_scaler_is_fitted_on_the_training_part_only(airline):
     forecaster = small("linear").fit(airline)
     train = airline["Passengers"].to_numpy()[:96]

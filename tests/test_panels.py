@@ -16,7 +16,7 @@ from cnnlstm import Forecaster, datasets  # noqa: E402
 from cnnlstm.cli import main  # noqa: E402
 from cnnlstm.data.prepare import SeriesSpec, prepare  # noqa: E402
 from cnnlstm.data.prepare.scaling import SeriesScaler  # noqa: E402
-from cnnlstm.data.prepare.series import last_rows  # noqa: E402
+from cnnlstm.data.prepare.series import as_datetimes, last_rows  # noqa: E402
 from cnnlstm.data.panels import is_panel_source, open_panel, prepare_panel  # noqa: E402
 
 SPEC = SeriesSpec(id_col="id", time_col="date", targets=["value"])
@@ -143,6 +143,16 @@ def test_last_rows_keeps_the_end_of_each_series():
     assert tail.starts.tolist() == [0, 3] and tail.lengths.tolist() == [3, 3]
     assert [t.tolist() for t in tail.timestamps] == [[7, 8, 9], [7, 8, 9]]
     assert last_rows(data, 50).values.ravel().tolist() == data.values.ravel().tolist()
+
+
+def test_a_time_column_of_datetimes_is_taken_as_it_is():
+    """`pd.to_datetime` on a column of datetimes, twice per series, was most of a panel's preparation: it is
+    skipped, with the same result whatever the unit or time zone; text is still parsed."""
+    stamps = pd.Series(pd.date_range("2024-01-01", periods=5, freq="h"), name="date")
+    for column in (stamps, stamps.astype("datetime64[s]"), stamps.dt.tz_localize("Europe/Paris")):
+        assert as_datetimes(column) is column
+        pd.testing.assert_series_equal(as_datetimes(column), pd.to_datetime(column), check_exact=True)
+    pd.testing.assert_series_equal(as_datetimes(stamps.astype(str)), stamps, check_exact=True)
 
 
 def test_only_folders_of_parquet_files_are_panels(tmp_path, long_etth1):

@@ -512,7 +512,7 @@ def _time_index(group: pd.DataFrame, spec: SeriesSpec, freq, series_id: str, wha
         source, sort_key = describe_time(spec), repr(list(spec.time_parts))
     else:
         try:
-            index = pd.DatetimeIndex(pd.to_datetime(group[spec.time_col]))
+            index = pd.DatetimeIndex(as_datetimes(group[spec.time_col]))
         except (ValueError, TypeError) as error:
             raise ValueError(
                 f"{where} has a time column {spec.time_col!r} that does not parse as dates: {error}. "
@@ -852,13 +852,27 @@ def assemble_time(frame: pd.DataFrame, parts: list[str]) -> pd.Series:
     return pd.to_datetime(pd.DataFrame(fields, index=frame.index), errors="coerce")
 
 
+def as_datetimes(column: pd.Series) -> pd.Series:
+    """`pd.to_datetime(column)`, skipped for a column that already holds datetimes (the result would equal it):
+    the conversion checks whether caching pays by building Timestamps even then, twice per series of a Parquet
+    panel: two thirds of the preparation of 20,000 series of 2,000 steps (78 s, 27 s without).
+
+    Example:
+        >>> as_datetimes(pd.Series(["2024-01-31"])).dtype
+        dtype('<M8[ns]')
+    """
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    return pd.to_datetime(column)
+
+
 def time_values(frame: pd.DataFrame, spec: SeriesSpec) -> pd.Series | None:
     """The timestamps of `frame`'s rows as a resolved `spec` defines them (its time column, or the columns
     assembled into it); None when `frame` holds neither."""
     if spec.time_parts and all(part in frame.columns for part in spec.time_parts):
         return assemble_time(frame, spec.time_parts)
     if spec.time_col is not None and spec.time_col in frame.columns:
-        return pd.to_datetime(frame[spec.time_col])
+        return as_datetimes(frame[spec.time_col])
     return None
 
 
