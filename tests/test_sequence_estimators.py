@@ -158,6 +158,13 @@ def test_folds_choose_the_epochs_by_cross_validation_then_refit_on_everything(it
     curve = refit.holdout_history_["val_loss"].to_numpy()
     assert len(curve) == 3 and refit.best_epochs_ == int(np.argmin(curve)) + 1 and len(refit.validation_units_) > 0
     assert len(refit.history_) == refit.best_epochs_ and "val_loss" not in refit.history_
+    # an ensemble's hold-out runs once (its first seed picks the epochs); then every member refits for that many
+    ensemble = UnitRegressor(model="cnn", refit=True, n_estimators=2, **{**FAST, "epochs": 3}, **SMALL["cnn"])
+    ensemble.fit(train, group="unit", target="rul")
+    assert "member" not in ensemble.holdout_history_ and ensemble.best_epochs_ == refit.best_epochs_  # same seed 0
+    np.testing.assert_array_equal(ensemble.holdout_history_["val_loss"], curve)
+    assert sorted(ensemble.history_["member"].unique()) == [0, 1]
+    assert (ensemble.history_.groupby("member").size() == ensemble.best_epochs_).all()
     with pytest.raises(ValueError, match="refit=True trained on the validation units too"):
         refit.predict(train, level=80)
     with pytest.raises(ValueError, match="`refit` must be True or False"):

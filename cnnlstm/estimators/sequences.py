@@ -100,14 +100,15 @@ class NetworkEstimator(Estimator):
                         device) -> None:
         """Train as `folds` says: None keeps the hold-out (select on `val_rows`; with `refit`, the hold-out picks
         the number of epochs, `best_epochs_`, and the network is trained again on `rows` and `val_rows` together
-        for that many epochs of the same schedule); k picks the number of epochs by
+        for that many epochs of the same schedule; an ensemble's hold-out is run once, by its first seed, since it
+        only picks that number, and every member refits); k picks the number of epochs by
         k-fold cross-validation inside `rows` (`fold_of_row`: each row's fold), then refits on all of them for
         that many epochs of the same schedule. The test data choose nothing either way."""
         if self.folds is None:
-            self._train(shape, gather, rows, val_rows, loss_fn, device)
-            if getattr(self, "refit", False) and len(val_rows):  # the hold-out chose the epochs; now train on all
-                curve = self.history_.groupby("epoch")["val_loss"].mean()  # an ensemble's members averaged
-                self.best_epochs_ = int(curve.idxmin())
+            refit = getattr(self, "refit", False) and len(val_rows)
+            self._train(shape, gather, rows, val_rows, loss_fn, device, members=1 if refit else None)
+            if refit:  # the hold-out chose the epochs; now train on all
+                self.best_epochs_ = int(self.history_.groupby("epoch")["val_loss"].mean().idxmin())
                 self.holdout_history_ = self.history_
                 self._train(shape, gather, np.concatenate([rows, val_rows]), rows[:0], loss_fn, device,
                             stop_after=self.best_epochs_)

@@ -98,6 +98,9 @@ class DCNN(nn.Module):
             if isinstance(module, (nn.Conv2d, nn.Linear)):
                 nn.init.xavier_normal_(module.weight)
                 nn.init.zeros_(module.bias)
+        # channels-last weights, after the seeded start: oneDNN runs these K x 1 convolutions about 1.4 x faster on
+        # CPU (the same arithmetic, summed in another order)
+        self.convs.to(memory_format=torch.channels_last)
         # the LSTM path is built after the loop above, so it keeps PyTorch's LSTM start (with lstm_size=0 the network
         # and its seeded weights are exactly the paper's DCNN as before)
         self.lstm = LSTMEncoder(in_features, hidden_size=lstm_size, dropout=0.0) if lstm_size else None
