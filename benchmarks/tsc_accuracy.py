@@ -16,8 +16,10 @@ in the issue (LSTM-FCN, InceptionTime, FCN; not measured here) and MiniRocket me
 holds out a stratified fraction F of each TRAIN file (seeded per seed) as the scored part, fits on the rest, and
 never reads the TEST file.
 
-A model is a registry name, or parallel-<merge>. Results are written after every fit and a rerun skips the fits
-already in the results file, so a run cut short resumes where it stopped.
+A model is a registry name, parallel-<merge>, or `minirocket` (aeon's, equal-length problems only: the reference
+on the same split, which `--inner` needs since results/minirocket.json holds the official split's). Results are
+written after every fit and a rerun skips the fits already in the results file, so a run cut short resumes where
+it stopped.
 """
 
 from __future__ import annotations
@@ -104,15 +106,20 @@ def main(argv=None) -> int:
                         return [X_all[i] for i in rows] if isinstance(X_all, list) else X_all[rows]
                     X, y, X_test, y_test = take(fit_rows), y_all[fit_rows], take(scored), y_all[scored]
                 began = time.perf_counter()
-                clf = Classifier(**{**model_settings(name), "epochs": epochs, "seed": seed, "device": "cpu",
-                                    "progress": False, **settings})
-                clf.fit(X, y)
-                seconds = time.perf_counter() - began
-                scores = clf.evaluate(X_test, y_test)
+                if name == "minirocket":  # the reference on the same split (aeon, the `baselines` extra)
+                    clf = _minirocket(X, y, seed)
+                    seconds = time.perf_counter() - began
+                    scores = {"accuracy": float(np.mean(clf.predict(*_with_lengths(X_test)) == np.asarray(y_test)))}
+                    extra = {}
+                else:
+                    clf = Classifier(**{**model_settings(name), "epochs": epochs, "seed": seed, "device": "cpu",
+                                        "progress": False, **settings})
+                    clf.fit(X, y)
+                    seconds = time.perf_counter() - began
+                    scores = clf.evaluate(X_test, y_test)
+                    extra = {"epochs_run": len(clf.history_)}
                 runs.append({"problem": problem, "model": name, "seed": seed, "epochs": epochs, "settings": key,
-                             **scores,
-                             "train_seconds": seconds, "parameters": clf.num_parameters(),
-                             "epochs_run": len(clf.history_)})
+                             **scores, "train_seconds": seconds, "parameters": clf.num_parameters(), **extra})
                 print(f"{problem:17s} {name:19s} {key} seed {seed}: accuracy {scores['accuracy']:.3f}  {seconds:6.1f} s",
                       flush=True)
                 _common.write_json(args.name, {"settings": {"epochs": epochs, "threads": args.threads},
@@ -120,6 +127,19 @@ def main(argv=None) -> int:
     print_table([r for r in runs if r.get("settings", "{}") == key], problems, models)
     print(f"wrote {path}")
     return 0
+
+
+def _with_lengths(X) -> tuple[np.ndarray, np.ndarray]:
+    """An equal-length problem as (N, T, F) float32 and its lengths (MiniRocket's input here)."""
+    X = np.asarray(X, dtype=np.float32)
+    X = X[:, :, None] if X.ndim == 2 else X
+    return X, np.full(len(X), X.shape[1])
+
+
+def _minirocket(X, y, seed: int):
+    from cnnlstm.comparison.baselines import MiniRocketClassifierBaseline
+
+    return MiniRocketClassifierBaseline(seed=seed).fit(*_with_lengths(X), np.asarray(y))
 
 
 def print_table(runs: list[dict], problems: list[str], models: list[str]) -> None:
