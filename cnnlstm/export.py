@@ -557,7 +557,8 @@ def _forecaster_inputs(estimator: Forecaster, data, *, future=None) -> dict[str,
     if layout["num_known"]:
         inputs["known"] = np.stack(known).astype(np.float32)
     if layout["several"]:
-        inputs["series"] = np.array([estimator.series_ids_.index(s) for s in series.series_ids], dtype=np.int64)
+        position = {sid: i for i, sid in enumerate(estimator.series_ids_)}  # a dict: panels hold thousands of ids
+        inputs["series"] = np.array([position[s] for s in series.series_ids], dtype=np.int64)
     return inputs
 
 

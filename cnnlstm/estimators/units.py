@@ -81,7 +81,8 @@ class UnitRegressor(NetworkEstimator):
             folds=None) `fit` calibrates conformal intervals on every window of them (conformalized quantile
             regression with quantiles, absolute residuals without): `predict(X, level=80)`.
         scale, encoder, freeze_encoder, epochs, ...: as for Classifier; an ensemble (n_estimators > 1)
-            predicts its members' mean.
+            predicts its members' mean. With refit, its hold-out runs once (seed `seed`) to pick the epochs, then
+            every member (seeds seed, seed + 1, ...) trains on all units: n_estimators + 1 fits, not 2 x n.
         model_kwargs / **hyperparameters: the model's own hyperparameters (`cnnlstm models`).
     """
 
