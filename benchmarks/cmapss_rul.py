@@ -67,7 +67,7 @@ def main(argv=None) -> int:
     path = _common.RESULTS / (f"{args.name}.dry-run.json" if args.dry_run else f"{args.name}.json")
     runs = [] if args.dry_run or not path.exists() else json.loads(path.read_text())["runs"]
     key = json.dumps(settings, sort_keys=True)
-    done = {(r["subset"], r["model"], r["seed"], r["epochs"], r["settings"]) for r in runs}
+    done = {_run_key(r) for r in runs}
     for subset in subsets:
         train = datasets.load(f"cmapss-{subset}", split="train", data_dir=data_dir)
         test = datasets.load(f"cmapss-{subset}", split="test", data_dir=data_dir)
@@ -81,9 +81,9 @@ def main(argv=None) -> int:
             model = model if model != "default" else UnitRegressor().model
             extra = {k: v for k, v in settings.items() if k in model_hyperparameters(model) or k not in
                      _all_hyperparameters()}
-            effective = UnitRegressor(**given).epochs
+            effective, window = UnitRegressor(**given).epochs, UnitRegressor(**given).window
             for seed in range(args.first_seed, args.first_seed + seeds):
-                if (subset, model, seed, effective, key) in done:
+                if (subset, model, seed, effective, key, window) in done:
                     continue
                 began, cpu_began = time.perf_counter(), time.process_time()
                 rul = UnitRegressor(**{**given, "seed": seed, "device": "cpu", "progress": False, **extra})
@@ -92,6 +92,7 @@ def main(argv=None) -> int:
                 cpu_seconds = time.process_time() - cpu_began  # one thread: the fit's own work, whatever else runs
                 scores = rul.evaluate(test)
                 runs.append({"subset": subset, "model": model, "seed": seed, "epochs": effective, "settings": key,
+                             "window": window,
                              "defaults": sorted(set(["model", "window", "epochs", "batch_size"]) - set(given)),
                              **scores, "val_loss": _best_val_loss(rul), "train_seconds": seconds, "cpu_seconds": cpu_seconds,
                              "val_curve": [round(float(v), 5) for v in _holdout_history(rul).get("val_loss", [])],
@@ -130,7 +131,8 @@ def _best_val_loss(rul) -> float | None:
 
 
 def _run_key(run: dict) -> tuple:
-    return run["subset"], run["model"], run["seed"], run["epochs"], run["settings"]
+    # runs written before the window was recorded all used 30 cycles, the default of their time
+    return run["subset"], run["model"], run["seed"], run["epochs"], run["settings"], run.get("window", 30)
 
 
 def _holdout_history(rul):

@@ -35,7 +35,8 @@ SCRIPTS = {
     "compare_jobs.py": ["--dry-run"],
     "intervals.py": ["--dry-run"],
     "tsc_verdicts.py": ["--dry-run"],  # reads stored results only
-    "rul_verdicts.py": ["--dry-run"],  # gradient boosting on 20 engines against the stored network runs
+    "rul_verdicts.py": ["--dry-run"],
+    "training_curve.py": ["--dry-run"],  # gradient boosting on 20 engines against the stored network runs
     "tune_workers.py": ["--dry-run"],  # two tune workers on one SQLite study, one killed and restarted
 }
 
