@@ -81,7 +81,8 @@ def main(argv=None) -> int:
             model = model if model != "default" else UnitRegressor().model
             extra = {k: v for k, v in settings.items() if k in model_hyperparameters(model) or k not in
                      _all_hyperparameters()}
-            effective, window = UnitRegressor(**given).epochs, UnitRegressor(**given).window
+            planned = UnitRegressor(**given)  # the settings each fit below runs with, defaults included
+            effective, window = planned.epochs, planned.window
             for seed in range(args.first_seed, args.first_seed + seeds):
                 if (subset, model, seed, effective, key, window) in done:
                     continue

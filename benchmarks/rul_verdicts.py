@@ -1,8 +1,8 @@
 """`compare`'s verdict on C-MAPSS, applied to stored network runs: the UnitRegressor's seeds against gradient boosting.
 
 Nothing neural is trained here. The networks' test RMSEs per seed come from results files that `cmapss_rul.py`
-wrote (default: the library defaults, cmapss_rul_default and cmapss_rul_default_b, seeds 0-4; `--ensemble`
-adds the `n_estimators=5` runs of cmapss_rul_ensemble). Gradient boosting is `compare`'s `gbm` baseline
+wrote: the library defaults (cmapss_rul_default and cmapss_rul_default_b, seeds 0-4) and the `n_estimators=5`
+runs of cmapss_rul_ensemble. Gradient boosting is `compare`'s `gbm` baseline
 (scikit-learn's HistGradientBoostingRegressor on per-channel window summaries, `seed` as its random_state), fitted
 here for each seed on the windows `compare` gives it: every training window of the units, prepared as the
 network sees them (a UnitRegressor fitted for one epoch supplies the preparation: capped target, constant sensors
@@ -10,7 +10,8 @@ dropped, per-condition scaling), and scored on each test engine's last window.
 
 For each network the seeds both have are paired and `cnnlstm.comparison.significance.paired_test` and `verdicts`
 (the rule `compare` applies: "tie" where the two-sided p-value is 0.05 or more) say best, tie or worse; an
-ensemble's seed is its first member's (members seed .. seed + 4). The issue's goal: a network beats gradient boosting on FD001 with p < 0.05.
+ensemble's seed is its first member's (members seed .. seed + 4). The issue's goal: a network beats gradient
+boosting on FD001 with p < 0.05.
 
     python benchmarks/rul_verdicts.py [--subset fd001] [--seeds 5] [--dry-run]
 """
