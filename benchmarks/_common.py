@@ -73,3 +73,16 @@ def _fmt(value) -> str:
 
 def median(values) -> float:
     return float(statistics.median(values))
+
+
+def paired_verdict(ours, theirs, *, higher_is_better: bool) -> tuple[float, str]:
+    """`compare`'s verdict for `ours` against one rival over the same seeds: (two-sided p-value, "best" | "tie" |
+    "worse"), with the library's own test and rule (`cnnlstm.comparison.significance`): the side with the better
+    mean is "best", the other is "worse" only where p < 0.05."""
+    from cnnlstm.comparison.significance import paired_test, verdicts
+
+    mean_ours, mean_theirs = statistics.mean(ours), statistics.mean(theirs)
+    ahead = mean_ours >= mean_theirs if higher_is_better else mean_ours <= mean_theirs
+    p = paired_test(ours, theirs)
+    nan = float("nan")
+    return p, verdicts({"ours": nan if ahead else p, "theirs": p if ahead else nan}, "ours" if ahead else "theirs")["ours"]

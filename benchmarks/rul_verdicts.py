@@ -32,7 +32,6 @@ import _common  # noqa: E402
 
 from cnnlstm import UnitRegressor, datasets  # noqa: E402
 from cnnlstm.comparison.baselines import sequence_baseline  # noqa: E402
-from cnnlstm.comparison.significance import paired_test, verdicts  # noqa: E402
 from cnnlstm.estimators.units import rul_metrics  # noqa: E402
 
 NETWORK_RESULTS = {"default": ["cmapss_rul_default", "cmapss_rul_default_b"], "ensemble": ["cmapss_rul_ensemble"]}
@@ -94,10 +93,7 @@ def main(argv=None) -> int:
         for metric in ("rmse", "rmse_capped"):
             a, b = [ours[s][metric] for s in paired], [gbm[s][metric] for s in paired]
             network = f"{ours[paired[0]]['model']} ({label})"
-            best = network if statistics.mean(a) <= statistics.mean(b) else "gbm"
-            p = paired_test(a, b)
-            verdict = verdicts({network: p if best != network else float("nan"),
-                                "gbm": p if best == "gbm" else float("nan")}, best)[network]
+            p, verdict = _common.paired_verdict(a, b, higher_is_better=False)
             rows.append({"subset": args.subset, "metric": metric, "network": network, "seeds": len(paired),
                          "network_mean": round(statistics.mean(a), 3), "gbm_mean": round(statistics.mean(b), 3),
                          "p_value": round(p, 4), "network_verdict": verdict})

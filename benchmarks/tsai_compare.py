@@ -30,7 +30,8 @@ pairs still come from one run).
     python benchmarks/tsai_compare.py [--dry-run] [--problems GunPoint ...] [--epochs 200] [--seeds 3]
         [--threads 1] [--val-size 0] [--venv /tmp/tsai-venv] [--tsai-only] [--minirocket auto|run|saved|off]
 
-`--tsai-only` measures tsai alone and writes results/tsai_lstm_fcn.json. A dry run (1 problem, 1 seed, 1 epoch)
+Results: results/tsai_compare_lstm_fcn.json (`--model lstm_fcn`, the default), results/tsai_compare.json
+(`--model parallel`). `--tsai-only` measures tsai alone and writes results/tsai_lstm_fcn.json. A dry run (1 problem, 1 seed, 1 epoch)
 never installs anything: without the tsai venv (CI) it runs our side only.
 """
 
@@ -52,7 +53,9 @@ import _common  # noqa: E402
 import minirocket  # noqa: E402
 
 DEFAULT_VENV = "/tmp/tsai-venv"
-# torch 2.13.0 as in the project's venv; torchvision 0.28 is the release built for it (0.29 needs torch 2.14).
+# torch 2.13.0 as in the project's venv (the same CPU build where pip finds one); torchvision 0.28 is the release built
+# for it (0.29 needs torch 2.14). Its PyPI wheel is a CUDA build whose compiled operators cannot load against a CPU
+# torch; _tsai_worker.py imports it without them (see import_torchvision_without_its_compiled_operators).
 TSAI_SPECS = ["torch==2.13.0", "torchvision==0.28.0", "tsai"]
 VERSIONS_OF = ("tsai", "fastai", "fastcore", "torch", "torchvision", "numpy", "pandas", "scikit-learn", "scipy")
 PROBLEMS = list(minirocket.PROBLEMS)
@@ -74,22 +77,13 @@ def ours_config(args) -> dict:
                 activation="relu", merge="concat")
 
 
-def _run(command: list[str], log: list, env=None) -> bool:
+def _run(command: list[str], log: list) -> bool:
     print("$ " + " ".join(command), flush=True)
-    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log.append({"command": command, "returncode": done.returncode, "tail": done.stdout[-2000:]})
     if done.returncode != 0:
         print(done.stdout[-2000:], flush=True)
     return done.returncode == 0
-
-
-def _pip_env() -> dict:
-    """pip's environment for the tsai venv: PyPI, without a machine-wide find-links folder or config. A local
-    CPU-only torch wheel (2.13.0+cpu) would otherwise win over PyPI's 2.13.0, and torchvision 0.28's binary
-    cannot load against it (it links libtorch_cuda), so `import tsai` would fail."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PIP_FIND_LINKS", "PIP_CONSTRAINT")}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    return env
 
 
 def ensure_tsai(venv: str | Path, *, install: bool) -> tuple[Path | None, list]:
@@ -97,14 +91,16 @@ def ensure_tsai(venv: str | Path, *, install: bool) -> tuple[Path | None, list]:
     venv, log = Path(venv), []
     python = venv / "bin" / "python"
     installed = [str(python), "-c", "import importlib.metadata as m; m.version('tsai'); m.version('torchvision')"]
-    imports = [str(python), "-c", "from tsai.basics import TSClassifier; from tsai.models.RNN_FCN import LSTM_FCN"]
+    imports = [str(python), "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); import _tsai_worker; "
+               "_tsai_worker.import_torchvision_without_its_compiled_operators(); "
+               "from tsai.basics import TSClassifier; from tsai.models.RNN_FCN import LSTM_FCN"]
     if python.exists() and subprocess.run(installed, capture_output=True).returncode == 0:
         return python, log  # a broken install shows up in the worker's error
     if not install:
         return None, log
     if not python.exists() and not _run([sys.executable, "-m", "venv", str(venv)], log):
         return None, log
-    if _run([str(python), "-m", "pip", "install", "--quiet", *TSAI_SPECS], log, env=_pip_env()) and \
+    if _run([str(python), "-m", "pip", "install", "--quiet", *TSAI_SPECS], log) and \
             subprocess.run(imports, capture_output=True).returncode == 0:
         return python, log
     return None, log
@@ -228,7 +224,8 @@ def main(argv=None) -> int:
         print(f"tsai venv {args.venv} is missing: dry run of our side only.", flush=True)
     tsai_versions = venv_versions(python) if python is not None else None
 
-    name = "tsai_lstm_fcn" if args.tsai_only else "tsai_compare"
+    # section 7's first comparison (`parallel`) keeps its file; the like-for-like LSTM-FCN one has its own
+    name = "tsai_lstm_fcn" if args.tsai_only else "tsai_compare" if args.model == "parallel" else "tsai_compare_lstm_fcn"
     kept, merged_from = [], []
     previous = _common.RESULTS / f"{name}.json"
     if args.merge and previous.exists() and not args.dry_run:

@@ -25,7 +25,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
-from cnnlstm.comparison.significance import paired_test, verdicts  # noqa: E402
 
 DEFAULT_SETTINGS = '{"schedule": "plateau", "val_size": 0}'  # what the Classifier's defaults are since issue 11
 
@@ -47,10 +46,7 @@ def main(argv=None) -> int:
             continue
         a, b = [ours[s]["accuracy"] for s in seeds], [theirs[s] for s in seeds]
         model = ours[seeds[0]]["model"]
-        best = model if statistics.mean(a) >= statistics.mean(b) else "minirocket"
-        p = paired_test(a, b)
-        verdict = verdicts({model: p if best != model else float("nan"),
-                            "minirocket": p if best == "minirocket" else float("nan")}, best)[model]
+        p, verdict = _common.paired_verdict(a, b, higher_is_better=True)
         rows.append({"problem": problem, "model": model, "seeds": len(seeds), "hybrid": round(statistics.mean(a), 4),
                      "minirocket": round(statistics.mean(b), 4), "p_value": round(p, 4), "hybrid_verdict": verdict})
     _common.print_table(rows)
