@@ -218,7 +218,7 @@ CASES = [
     Case("F16", "API", "forecast", "seed='abc'", "traceback",
          lambda c: F(**TINY_F, seed="abc").fit(c.air), TypeError, ("`seed` must be an integer", FIX)),
     Case("F17", "API", "forecast", "amp='no' (a truthy string: mixed precision on)", "silent",
-         lambda c: F(**TINY_F, amp="no").fit(c.air), TypeError, ("`amp` must be True or False", "amp='no'", FIX)),
+         lambda c: F(**TINY_F, amp="no").fit(c.air), TypeError, ("`amp` must be True (bf16 on CUDA), False, or \"always\"", "amp='no'", FIX)),
     Case("F18", "API", "forecast", "split with two fractions", "clear",
          lambda c: F(**TINY_F, split=(0.8, 0.2)).fit(c.air), ValueError, ("`split` must have three parts", FIX)),
     Case("F19", "API", "forecast", "split as one string '0.7,0.1,0.2'", "clear",

@@ -101,6 +101,32 @@ def test_save_and_load_give_identical_predictions(tmp_path, vowels):
     assert again.classes_.tolist() == clf.classes_.tolist()
 
 
+def test_amp_always_trains_and_predicts_in_bf16_on_the_cpu_and_survives_a_save(tmp_path, italy):
+    (X, y), (X_test, y_test) = italy
+    dtypes = []
+
+    def record(module, inputs, output):
+        dtypes.append(output.dtype)
+
+    kwargs = dict(model="lstm_fcn", filters=(8, 8, 8), hidden_size=8, epochs=30, batch_size=16, device="cpu",
+                  progress=False)
+    clf = Classifier(amp="always", **kwargs)
+    clf.fit(X, y)
+    handle = clf.net_.backbone.blocks.blocks[1].convs[0].register_forward_hook(record)
+    clf.predict_proba(X_test[:8])
+    assert dtypes == [torch.bfloat16]  # the convolution ran under CPU autocast
+    assert clf.evaluate(X_test[:400], y_test[:400])["accuracy"] > 0.7
+    handle.remove()
+    clf.save(tmp_path / "clf")
+    again = cnnlstm.load(tmp_path / "clf", device="cpu")
+    assert again.amp == "always"
+    np.testing.assert_array_equal(again.predict_proba(X_test[:20]), clf.predict_proba(X_test[:20]))
+    plain = Classifier(**kwargs).fit(X, y)  # amp=True, the default: float32 on the CPU
+    plain.net_.backbone.blocks.blocks[1].convs[0].register_forward_hook(record)
+    plain.predict_proba(X_test[:8])
+    assert dtypes[-1] == torch.float32
+
+
 def test_a_seed_ensemble_averages_its_members_probabilities_and_saves_as_one(tmp_path, italy):
     (X, y), (X_test, _) = italy
     X, y, X_test = X[:40], y[:40], X_test[:30]

@@ -365,7 +365,8 @@ def _check_training_types(estimator) -> None:
         "grad_clip": (lambda v: v is None or real(v), "a positive number or None", "grad_clip=1.0"),
         "patience": (lambda v: v is None or integer(v), "a positive integer or None", "patience=5"),
         "seed": (integer, "an integer", "seed=0"),
-        "amp": (lambda v: isinstance(v, (bool, np.bool_)), "True or False", "amp=False"),
+        "amp": (lambda v: isinstance(v, (bool, np.bool_)) or isinstance(v, str) and v == "always",
+                'True (bf16 on CUDA), False, or "always" (bf16 on the CPU too)', 'amp=False, or amp="always"'),
     }
     for name, (valid, expected, example) in checks.items():
         value = getattr(estimator, name)

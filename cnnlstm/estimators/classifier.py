@@ -66,7 +66,7 @@ class Classifier(SequenceEstimator):
                  encoder: str | os.PathLike | None = None, freeze_encoder: bool = False, epochs: int = 300,
                  batch_size: int | None = None, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = None, schedule: str = "plateau", grad_clip: float | None = 1.0,
-                 device: str = "auto", amp: bool = True, seed: int = 0, folds: int | None = None,
+                 device: str = "auto", amp: bool | str = True, seed: int = 0, folds: int | None = None,
                  n_estimators: int = 1, progress: bool | None = None, cuda_graph: bool = False,
                  model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())

@@ -114,7 +114,7 @@ class Forecaster(Estimator):
                  quantiles: tuple[float, ...] | None = None, season_length: int | None = None,
                  epochs: int | None = None, batch_size: int | None = None, lr: float | None = None,
                  weight_decay: float = 1e-4, patience: int | None = 5, schedule: str = "cosine",
-                 grad_clip: float | None = 1.0, device: str = "auto", amp: bool = True,
+                 grad_clip: float | None = 1.0, device: str = "auto", amp: bool | str = True,
                  seed: int = 0, progress: bool | None = None, cuda_graph: bool = False,
                  max_steps_per_epoch: int | None = None, model_kwargs: dict | None = None, **hyperparameters):
         self._store(locals())

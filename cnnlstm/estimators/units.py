@@ -94,7 +94,7 @@ class UnitRegressor(NetworkEstimator):
                  encoder: str | os.PathLike | None = None, freeze_encoder: bool = False,
                  epochs: int = 100, batch_size: int | None = 256, lr: float = 1e-3, weight_decay: float = 1e-4,
                  patience: int | None = None, schedule: str = "cosine", grad_clip: float | None = 1.0,
-                 device: str = "auto", amp: bool = True,
+                 device: str = "auto", amp: bool | str = True,
                  seed: int = 0, folds: int | None = None, refit: bool = True, n_estimators: int = 1,
                  progress: bool | None = None,
                  cuda_graph: bool = False,

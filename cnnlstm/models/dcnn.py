@@ -19,6 +19,12 @@ Industry 108): an LSTM path reads the same window beside the convolution path, a
 This is the two-path shape of those papers with DCNN's convolution path, not a layer-by-layer copy of either
 (DAG reports FD001 / FD002 RMSE 11.96 / 20.34, HDNN 13.017 / 15.24; quoted, not measured here).
 
+With `lstm_input="features"` the LSTM reads the convolution path's map instead of the raw window: a serial
+CNN -> LSTM whose LSTM sees the filtered sensors in order, beside the flatten path:
+
+    conv path -> Dropout (B, T, F) -> LSTM -> last valid step -> Dropout  (B, H)   -+
+                                   -> Linear -> tanh                      (B, D)   -+-> cat -> Linear
+
 Dimension letters:
     B  batch size
     T  time steps of the input window (`window`; the paper's N_tw)
@@ -48,12 +54,16 @@ import torch.nn as nn
 from cnnlstm.models.layers import (
     LSTMEncoder,
     Readout,
+    check_choice,
     check_dropout,
     check_io,
     check_positive_int,
     constructor_arguments,
     step_mask,
 )
+
+
+LSTM_INPUTS = ("window", "features")  # what the LSTM path reads: the raw window, or the convolution map
 
 
 class DCNN(nn.Module):
@@ -72,6 +82,7 @@ class DCNN(nn.Module):
         dropout: float = 0.5,
         readout: str = "auto",
         lstm_size: int = 0,
+        lstm_input: str = "window",
     ):
         super().__init__()
         self.config = constructor_arguments(locals())
@@ -84,6 +95,8 @@ class DCNN(nn.Module):
         if isinstance(lstm_size, bool) or not isinstance(lstm_size, int) or lstm_size < 0:
             raise ValueError(f"`lstm_size` must be an integer >= 0: the LSTM path's units, 0 for none. Received: "
                              f"lstm_size={lstm_size!r}. Fix: pass e.g. lstm_size=32, or 0 for the paper's DCNN.")
+        check_choice("lstm_input", lstm_input, LSTM_INPUTS)
+        self.lstm_input = lstm_input
         channels = [1] + [filters] * num_conv_layers + [1]
         kernels = [kernel_size] * num_conv_layers + [3]  # the fifth convolution: 1 filter of length 3
         # padding="same" keeps T for every kernel length (even ones are padded one step more after than before)
@@ -114,7 +127,7 @@ class DCNN(nn.Module):
             h = torch.tanh(conv(h))  # (B, C, T, F); after the last convolution (B, 1, T, F)
         h = self.dropout(h.squeeze(1))  # (B, T, F)
         merged = torch.tanh(self.dense(h, lengths))  # (B, D)
-        if self.lstm is not None:  # the LSTM path reads the input window itself
-            _, last = self.lstm(x, lengths)  # (B, H), the last valid step
+        if self.lstm is not None:  # the LSTM reads the input window (parallel) or the convolution map (serial)
+            _, last = self.lstm(x if self.lstm_input == "window" else h, lengths)  # (B, H), the last valid step
             merged = torch.cat([merged, self.dropout(last)], dim=-1)  # (B, D + H)
         return self.head(merged)  # (B, out_features)
