@@ -31,6 +31,7 @@ CASES = [(name, {}) for name in SERIES] + [
     ("lstm_fcn", {"squeeze_excite": True}),
     ("lstm_fcn", {"shuffle": False}),
     ("dcnn", {"lstm_size": 8}),  # the CNN‖LSTM of the DAG / HDNN kind
+    ("dcnn", {"lstm_size": 8, "lstm_input": "features"}),  # its LSTM reading the convolution map: CNN -> LSTM
 ]
 CASE_IDS = [name + "".join(f"-{k}={v}" if isinstance(v, bool) else f"-{v}" for k, v in kwargs.items())
             for name, kwargs in CASES]
@@ -438,6 +439,20 @@ def test_dcnn_with_an_lstm_path_merges_it_before_the_head():
     assert hybrid(x).shape == (4, 1) and not torch.equal(hybrid(x), hybrid(x_late))
     with pytest.raises(ValueError, match=r"`lstm_size` must be an integer >= 0.*Fix: pass e.g. lstm_size=32"):
         build_model("dcnn", 14, 1, lstm_size=-1)
+
+
+def test_dcnn_serial_lstm_reads_the_convolution_map_not_the_window():
+    serial = build_model("dcnn", 14, 1, window=30, lstm_size=16, lstm_input="features").eval()
+    seen = []
+    serial.lstm.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+    x = make_batch(4, 30, 14)
+    serial(x)
+    expected = x.unsqueeze(1)  # (B, 1, T, F), as the network reads it
+    for conv in serial.convs:
+        expected = torch.tanh(conv(expected))
+    torch.testing.assert_close(seen[0], expected.squeeze(1))  # (B, T, F): the filtered sensors, in time order
+    with pytest.raises(ValueError, match=r"`lstm_input` must be one of 'window', 'features'"):
+        build_model("dcnn", 14, 1, lstm_size=8, lstm_input="map")
 
 
 def test_dcnn_filters_every_sensor_alone_with_shared_weights():
