@@ -29,6 +29,7 @@ pairs still come from one run).
 
     python benchmarks/tsai_compare.py [--dry-run] [--problems GunPoint ...] [--epochs 200] [--seeds 3]
         [--threads 1] [--val-size 0] [--venv /tmp/tsai-venv] [--tsai-only] [--minirocket auto|run|saved|off]
+        [--amp True always]
 
 Results: results/tsai_compare_lstm_fcn.json (`--model lstm_fcn`, the default), results/tsai_compare.json
 (`--model parallel`). `--tsai-only` measures tsai alone and writes results/tsai_lstm_fcn.json. A dry run (1 problem, 1 seed, 1 epoch)
@@ -141,10 +142,15 @@ def run_tsai(python: Path, name: str, seed: int, args, data_dir: str) -> dict:
     return result
 
 
-def run_ours(name: str, seed: int, args, data_dir: str) -> dict:
+def ours_sides(amps: list) -> dict:
+    """{result key: the Classifier's amp}: "ours" for the first --amp value, "ours_amp_<value>" for the others."""
+    return {("ours" if i == 0 else f"ours_amp_{amp}"): amp for i, amp in enumerate(amps)}
+
+
+def run_ours(name: str, seed: int, args, data_dir: str, amp=True) -> dict:
     config = {"data_dir": data_dir, "name": name, "epochs": args.epochs, "seed": seed, "threads": args.threads,
               "batch_size": args.batch_size, "lr": args.lr, "val_size": args.val_size,
-              "model_kwargs": ours_config(args)}
+              "model_kwargs": {**ours_config(args), "amp": amp}}
     result = _subprocess(sys.executable, "_cnnlstm_worker.py", config, args.threads)
     result["train_total_seconds"] = result["fit_seconds"]
     result["model"].pop("repr", None)
@@ -198,6 +204,9 @@ def main(argv=None) -> int:
                         help="our validation fraction; 0 trains on all of TRAIN as tsai does")
     parser.add_argument("--model", choices=["lstm_fcn", "parallel"], default="lstm_fcn",
                         help="our side: lstm_fcn as tsai's LSTM_FCN, or the earlier parallel stand-in")
+    parser.add_argument("--amp", nargs="+", choices=["True", "False", "always"], default=["True"],
+                        help='our Classifier\'s amp, one fit per value and seed: True (float32 on the CPU, like '
+                             'tsai), "always" (bf16 autocast on the CPU)')
     parser.add_argument("--filters", type=int, default=128)
     parser.add_argument("--kernel-size", type=int, default=5)
     parser.add_argument("--dropout", type=float, default=0.1)
@@ -210,6 +219,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)
     problems, seeds = args.problems, list(range(args.seeds))
+    ours = ours_sides([{"True": True, "False": False}.get(a, a) for a in args.amp])
     if args.dry_run:
         problems, seeds, args.epochs = problems[:1], [0], 1
     data_dir = _common.data_dir(args.data_dir)
@@ -241,7 +251,7 @@ def main(argv=None) -> int:
         problems = [p for p in PROBLEMS if p in wanted] + sorted(wanted - set(PROBLEMS))
 
     def save(runs: list[dict], rocket: dict, rocket_mode: str, complete: bool):
-        rows, summary = table(kept + runs, problems, args.epochs, rocket)
+        rows, summary = table(kept + runs, problems, args.epochs, rocket, list(ours))
         payload = {
             "complete": complete, "command_full": [sys.executable, *sys.argv], "cwd": os.getcwd(),
             "threads": args.threads, "load_average_1_5_15": {"start": load_start, "end": list(os.getloadavg())},
@@ -257,6 +267,7 @@ def main(argv=None) -> int:
         }
         if not args.tsai_only:
             payload["ours_model_kwargs"] = ours_config(args)
+            payload["ours_amp"] = ours  # {result key: the Classifier's amp}
         # without a single tsai fit (its venv broken or missing) there is no comparison: never overwrite one
         measured = args.dry_run or args.tsai_only or any("tsai" in r for r in kept + runs)
         return _common.write_json(name if measured else f"{name}.ours-only", payload, dry_run=args.dry_run), rows, summary
@@ -266,28 +277,28 @@ def main(argv=None) -> int:
     measure = [p for p in problems if p not in {r["problem"] for r in kept}]
     for i, problem in enumerate(measure):
         for seed in seeds:
-            tsai_first = (i * len(seeds) + seed) % 2 == 0
-            sides = ["tsai", "ours"] if tsai_first else ["ours", "tsai"]
+            shift = (i * len(seeds) + seed) % (1 + len(ours))  # who trains first rotates
+            sides = (["tsai", *ours] * 2)[shift:shift + 1 + len(ours)]
             record = {"problem": problem, "seed": seed, "order": sides}
             for side in sides:
                 try:
                     if side == "tsai" and python is not None:
                         record["tsai"] = run_tsai(python, problem, seed, args, data_dir)
-                    elif side == "ours" and not args.tsai_only:
-                        record["ours"] = run_ours(problem, seed, args, data_dir)
+                    elif side in ours and not args.tsai_only:
+                        record[side] = run_ours(problem, seed, args, data_dir, ours[side])
                 except RuntimeError as error:  # one failed fit should not lose the others' hours
                     failures += 1
                     record[f"{side}_error"] = str(error)[-3000:]
                     print(f"ERROR ({side}): {error}", file=sys.stderr, flush=True)
             runs.append(record)
             line = [f"{problem} seed {seed}:"]
-            for side in ("tsai", "ours"):
+            for side in ("tsai", *ours):
                 if side in record:
                     r = record[side]
                     line.append(f"{side} acc {r['accuracy']:.4f} in {r['train_total_seconds']:.1f}s")
-            if "tsai" in record and "ours" in record:
-                ratio = record["tsai"]["train_total_seconds"] / record["ours"]["train_total_seconds"]
-                line.append(f"ratio {ratio:.2f}")
+                if side != "tsai" and "tsai" in record and side in record:
+                    ratio = record["tsai"]["train_total_seconds"] / record[side]["train_total_seconds"]
+                    line.append(f"ratio {ratio:.2f}")
             print("  ".join(line), flush=True)
             save(runs, {}, "not yet", complete=False)  # partial results survive an interrupted run
 
@@ -296,22 +307,25 @@ def main(argv=None) -> int:
     path, rows, summary = save(runs, rocket, rocket_mode, complete=True)
     print()
     _common.print_table(rows)
-    if summary:
-        print(f"\ntime ratio tsai/ours: min {summary['ratio_min']:.2f}, geometric mean "
-              f"{summary['ratio_geomean']:.2f}; goal (>= 2x everywhere) met: {summary['goal_met']}")
+    for side in ours:
+        if f"{side}_ratio_min" in summary:
+            print(f"\ntime ratio tsai/{side}: min {summary[f'{side}_ratio_min']:.2f}, geometric mean "
+                  f"{summary[f'{side}_ratio_geomean']:.2f}; goal (>= 2x everywhere) met: {summary[f'{side}_goal_met']}")
     print(f"\nwrote {path}")
     return 1 if failures else 0
 
 
-def table(runs: list[dict], problems: list[str], epochs: int, rocket: dict) -> tuple[list[dict], dict]:
-    """One row per problem (means over seeds, per-seed ratios averaged) and the goal's summary."""
+def table(runs: list[dict], problems: list[str], epochs: int, rocket: dict,
+          ours: list[str] = ("ours",)) -> tuple[list[dict], dict]:
+    """One row per problem (means over seeds, per-seed ratios averaged) and the goal's summary, for each of our
+    sides (`ours`: "ours", and "ours_amp_<value>" for more --amp values; their ratio columns are prefixed so)."""
     rows = []
     for name in problems:
         mine = [r for r in runs if r["problem"] == name]
         if not mine:
             continue
         row = {"problem": name, "epochs": epochs, "seeds": len(mine)}
-        for side in ("tsai", "ours"):
+        for side in ("tsai", *ours):
             done = [r[side] for r in mine if side in r]
             if not done:
                 continue
@@ -320,25 +334,35 @@ def table(runs: list[dict], problems: list[str], epochs: int, rocket: dict) -> t
             row[f"{side}_epochs_s"] = statistics.fmean(r["train_seconds"] for r in done)
             row[f"{side}_params"] = done[0]["num_parameters"]
             row[f"{side}_batches"] = done[0]["train_batches_per_epoch"]
-        paired = [r for r in mine if "tsai" in r and "ours" in r]
-        if paired:
-            row["ratio"] = statistics.fmean(r["tsai"]["train_total_seconds"] / r["ours"]["train_total_seconds"]
-                                            for r in paired)
-            row["ratio_epochs"] = statistics.fmean(r["tsai"]["train_seconds"] / r["ours"]["train_seconds"]
-                                                   for r in paired)
+        for side in ours:
+            paired = [r for r in mine if "tsai" in r and side in r]
+            if not paired:
+                continue
+            key = "" if side == "ours" else f"{side}_"
+            row[f"{key}ratio"] = statistics.fmean(r["tsai"]["train_total_seconds"] / r[side]["train_total_seconds"]
+                                                  for r in paired)
+            row[f"{key}ratio_epochs"] = statistics.fmean(r["tsai"]["train_seconds"] / r[side]["train_seconds"]
+                                                         for r in paired)
             # per optimizer step: tsai drops the last incomplete batch, ours tops it up, so the counts differ
-            row["ratio_per_step"] = statistics.fmean(
+            row[f"{key}ratio_per_step"] = statistics.fmean(
                 (r["tsai"]["train_seconds"] / r["tsai"]["train_batches_per_epoch"])
-                / (r["ours"]["train_seconds"] / r["ours"]["train_batches_per_epoch"]) for r in paired)
+                / (r[side]["train_seconds"] / r[side]["train_batches_per_epoch"]) for r in paired)
         if name in rocket:
             row["minirocket_acc"], row["minirocket_acc_std"] = rocket[name]["accuracy"], rocket[name]["accuracy_std"]
             row["minirocket_s"] = rocket[name]["fit_seconds"]
         rows.append(row)
-    ratios = [row["ratio"] for row in rows if "ratio" in row]
-    if not ratios:
-        return rows, {}
-    return rows, {"ratio_min": min(ratios), "ratio_geomean": float(statistics.geometric_mean(ratios)),
-                  "goal": "tsai seconds / ours seconds >= 2 on every problem", "goal_met": min(ratios) >= 2}
+    summary = {}
+    for side in ours:
+        key = "" if side == "ours" else f"{side}_"
+        ratios = [row[f"{key}ratio"] for row in rows if f"{key}ratio" in row]
+        if ratios:  # "ours" also under the unprefixed names that older result files use
+            for prefix in {"", f"{side}_"} if side == "ours" else {f"{side}_"}:
+                summary.update({f"{prefix}ratio_min": min(ratios),
+                                f"{prefix}ratio_geomean": float(statistics.geometric_mean(ratios)),
+                                f"{prefix}goal_met": min(ratios) >= 2})
+    if summary:
+        summary["goal"] = "tsai seconds / ours seconds >= 2 on every problem"
+    return rows, summary
 
 
 if __name__ == "__main__":
