@@ -38,6 +38,7 @@ SCRIPTS = {
     "rul_verdicts.py": ["--dry-run"],
     "training_curve.py": ["--dry-run"],  # gradient boosting on 20 engines against the stored network runs
     "tune_workers.py": ["--dry-run"],  # two tune workers on one SQLite study, one killed and restarted
+    "amp_cpu.py": ["--dry-run"],  # float32 against bf16 autocast on the CPU, small slices
 }
 
 
