@@ -99,8 +99,9 @@ class TrainConfig:
     patience: int | None = 5  # epochs without a better validation loss before stopping; None never stops early
     device: str = "auto"  # "auto" picks cuda, then mps, then cpu
     # True: bf16 autocast on CUDA, float32 elsewhere. "always": bf16 autocast on the CPU too, about 2 x faster for
-    # convolutions on CPUs with bf16 matrix units (Intel AMX, Xeon 4th generation on; see BENCHMARKS.md) and slower
-    # on CPUs without them. False: float32 everywhere. Weights, BatchNorm and the loss stay float32 in every case.
+    # convolutions on CPUs with bf16 matrix units (Intel AMX, Xeon 4th generation on) and slower on CPUs without
+    # them; measured: classification accuracy kept, C-MAPSS RUL worse (BENCHMARKS.md sections 7, 8, 14).
+    # False: float32 everywhere. Weights, BatchNorm and the loss stay float32 in every case.
     amp: bool | str = True
     seed: int = 0
     # None: a progress bar on an interactive terminal, quiet in CI and in pipes; a callable gets each epoch's
