@@ -85,4 +85,5 @@ def paired_verdict(ours, theirs, *, higher_is_better: bool) -> tuple[float, str]
     ahead = mean_ours >= mean_theirs if higher_is_better else mean_ours <= mean_theirs
     p = paired_test(ours, theirs)
     nan = float("nan")
-    return p, verdicts({"ours": nan if ahead else p, "theirs": p if ahead else nan}, "ours" if ahead else "theirs")["ours"]
+    p_values = {"ours": nan if ahead else p, "theirs": p if ahead else nan}
+    return p, verdicts(p_values, "ours" if ahead else "theirs")["ours"]

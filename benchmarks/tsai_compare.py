@@ -32,8 +32,8 @@ pairs still come from one run).
         [--amp True always]
 
 Results: results/tsai_compare_lstm_fcn.json (`--model lstm_fcn`, the default), results/tsai_compare.json
-(`--model parallel`). `--tsai-only` measures tsai alone and writes results/tsai_lstm_fcn.json. A dry run (1 problem, 1 seed, 1 epoch)
-never installs anything: without the tsai venv (CI) it runs our side only.
+(`--model parallel`). `--tsai-only` measures tsai alone and writes results/tsai_lstm_fcn.json. A dry run (1 problem,
+1 seed, 1 epoch) never installs anything: without the tsai venv (CI) it runs our side only.
 """
 
 from __future__ import annotations
@@ -147,6 +147,11 @@ def ours_sides(amps: list) -> dict:
     return {("ours" if i == 0 else f"ours_amp_{amp}"): amp for i, amp in enumerate(amps)}
 
 
+def column_prefix(side: str) -> str:
+    """The prefix of a side's ratio columns and summary keys: none for "ours" (as in older result files)."""
+    return "" if side == "ours" else f"{side}_"
+
+
 def run_ours(name: str, seed: int, args, data_dir: str, amp=True) -> dict:
     config = {"data_dir": data_dir, "name": name, "epochs": args.epochs, "seed": seed, "threads": args.threads,
               "batch_size": args.batch_size, "lr": args.lr, "val_size": args.val_size,
@@ -235,7 +240,8 @@ def main(argv=None) -> int:
     tsai_versions = venv_versions(python) if python is not None else None
 
     # section 7's first comparison (`parallel`) keeps its file; the like-for-like LSTM-FCN one has its own
-    name = "tsai_lstm_fcn" if args.tsai_only else "tsai_compare" if args.model == "parallel" else "tsai_compare_lstm_fcn"
+    name = ("tsai_lstm_fcn" if args.tsai_only else "tsai_compare" if args.model == "parallel"
+            else "tsai_compare_lstm_fcn")
     kept, merged_from = [], []
     previous = _common.RESULTS / f"{name}.json"
     if args.merge and previous.exists() and not args.dry_run:
@@ -308,9 +314,10 @@ def main(argv=None) -> int:
     print()
     _common.print_table(rows)
     for side in ours:
-        if f"{side}_ratio_min" in summary:
-            print(f"\ntime ratio tsai/{side}: min {summary[f'{side}_ratio_min']:.2f}, geometric mean "
-                  f"{summary[f'{side}_ratio_geomean']:.2f}; goal (>= 2x everywhere) met: {summary[f'{side}_goal_met']}")
+        key = column_prefix(side)
+        if f"{key}ratio_min" in summary:
+            print(f"\ntime ratio tsai/{side}: min {summary[f'{key}ratio_min']:.2f}, geometric mean "
+                  f"{summary[f'{key}ratio_geomean']:.2f}; goal (>= 2x everywhere) met: {summary[f'{key}goal_met']}")
     print(f"\nwrote {path}")
     return 1 if failures else 0
 
@@ -338,7 +345,7 @@ def table(runs: list[dict], problems: list[str], epochs: int, rocket: dict,
             paired = [r for r in mine if "tsai" in r and side in r]
             if not paired:
                 continue
-            key = "" if side == "ours" else f"{side}_"
+            key = column_prefix(side)
             row[f"{key}ratio"] = statistics.fmean(r["tsai"]["train_total_seconds"] / r[side]["train_total_seconds"]
                                                   for r in paired)
             row[f"{key}ratio_epochs"] = statistics.fmean(r["tsai"]["train_seconds"] / r[side]["train_seconds"]
@@ -353,13 +360,11 @@ def table(runs: list[dict], problems: list[str], epochs: int, rocket: dict,
         rows.append(row)
     summary = {}
     for side in ours:
-        key = "" if side == "ours" else f"{side}_"
+        key = column_prefix(side)
         ratios = [row[f"{key}ratio"] for row in rows if f"{key}ratio" in row]
-        if ratios:  # "ours" also under the unprefixed names that older result files use
-            for prefix in {"", f"{side}_"} if side == "ours" else {f"{side}_"}:
-                summary.update({f"{prefix}ratio_min": min(ratios),
-                                f"{prefix}ratio_geomean": float(statistics.geometric_mean(ratios)),
-                                f"{prefix}goal_met": min(ratios) >= 2})
+        if ratios:
+            summary.update({f"{key}ratio_min": min(ratios), f"{key}goal_met": min(ratios) >= 2,
+                            f"{key}ratio_geomean": float(statistics.geometric_mean(ratios))})
     if summary:
         summary["goal"] = "tsai seconds / ours seconds >= 2 on every problem"
     return rows, summary
